@@ -142,6 +142,10 @@ export function mapInFormat(
   for (let level = f.rootLevel; ; level--) {
     const ea = base + idx(f, level, addr) * f.entryBytes;
     if (level === leafLevel) {
+      const old = readEntry(f, mem, ea);
+      if (level > 1 && (old.lo & f.presentMask) !== 0 && !(f.levels[level].psLeaf && old.lo & 0x80)) {
+        throw new RangeError(`${f.levels[level].name} entry at 0x${ea.toString(16)} already points to a table`);
+      }
       const fr = encodeFrame(f, level, pa, true);
       const ps = level > 1 ? 0x80 : 0;
       writeEntry(f, mem, ea, { lo: (fr.lo | leaf.lo | ps) >>> 0, hi: (fr.hi | leaf.hi) >>> 0 });

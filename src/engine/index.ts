@@ -10,3 +10,4 @@ export * from './trace';
 export * from './decode';
 export * from './tree';
 export * from './build';
+export * from './transform';

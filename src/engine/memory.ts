@@ -1,46 +1,56 @@
 import { TWO32, hex64, hexNum } from './bits';
 
 const PAGE = 4096;
-const CACHE = 64;
+/** Direct-mapped page-lookup cache slots (a power of two). */
+const CACHE = 256;
+/** What an absent page reads as; never written. */
+const ZERO_PAGE = new Uint32Array(PAGE / 4);
 
 /**
  * Sparse physical memory: 4 KiB pages allocated on first write, each stored as
  * 1024 little-endian 32-bit words (the qword at A is words A/4 and A/4+1), so a
  * 4-byte 32-bit-paging entry is one word and an 8-byte entry is two. Absent
- * memory reads as 0. A small direct-mapped cache of page lookups keeps the
- * walk loop off the Map for the hot tables.
+ * memory reads as 0. A direct-mapped cache of page lookups (absent pages
+ * included, as a shared zero page) keeps the walk loop off the Map for the hot
+ * tables; `write32` keeps it coherent when it allocates a page.
  */
 export class PhysMem {
   private pages = new Map<number, Uint32Array>();
   private cacheKey = new Float64Array(CACHE).fill(-1);
-  private cachePage: (Uint32Array | undefined)[] = new Array(CACHE);
+  private cachePage: Uint32Array[] = new Array<Uint32Array>(CACHE).fill(ZERO_PAGE);
 
-  private page(pfn: number): Uint32Array | undefined {
-    const slot = pfn % CACHE;
+  /**
+   * The words of the page holding `pa` (a shared all-zero array when the page
+   * is absent: read it, never write it). Index it with `(pa >>> 2) & 1023`.
+   */
+  pageAt(pa: number): Uint32Array {
+    const pfn = Math.floor(pa / PAGE);
+    // pfn | 0 keeps the low 32 bits of the frame number (pfn < 2^40), enough for the slot.
+    const slot = (pfn | 0) & (CACHE - 1);
     if (this.cacheKey[slot] === pfn) return this.cachePage[slot];
-    const p = this.pages.get(pfn);
-    if (p !== undefined) {
-      this.cacheKey[slot] = pfn;
-      this.cachePage[slot] = p;
-    }
+    const p = this.pages.get(pfn) ?? ZERO_PAGE;
+    this.cacheKey[slot] = pfn;
+    this.cachePage[slot] = p;
     return p;
   }
 
   /** The 32-bit word at 4-byte-aligned address `pa`. */
   read32(pa: number): number {
-    const p = this.page(Math.floor(pa / PAGE));
-    return p === undefined ? 0 : p[(pa % PAGE) >>> 2];
+    return this.pageAt(pa)[(pa >>> 2) & 1023];
   }
 
   write32(pa: number, v: number): void {
-    const pfn = Math.floor(pa / PAGE);
-    let p = this.page(pfn);
-    if (p === undefined) {
+    let p = this.pageAt(pa);
+    if (p === ZERO_PAGE) {
       if (v === 0) return;
+      const pfn = Math.floor(pa / PAGE);
       p = new Uint32Array(PAGE / 4);
       this.pages.set(pfn, p);
+      const slot = (pfn | 0) & (CACHE - 1);
+      this.cacheKey[slot] = pfn;
+      this.cachePage[slot] = p;
     }
-    p[(pa % PAGE) >>> 2] = v;
+    p[(pa >>> 2) & 1023] = v;
   }
 
   /** Write the qword at 8-byte-aligned `pa`. */
