@@ -129,6 +129,7 @@ function intIn(o: Obj, k: string, field: string, lo: number, hi: number): number
 
 /** A "0x" hex string of at most `bits` bits. */
 export function hexField(v: unknown, field: string, bits = 64): U64 {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) v = hexNum(v);
   if (typeof v !== 'string') throw new ScenarioError(field, 'must be a "0x" hex string');
   const u = parseHex64(v);
   if (u === null) throw new ScenarioError(field, `"${clip(v)}" is not a "0x" hex number of at most 64 bits`);
