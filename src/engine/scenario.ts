@@ -46,21 +46,8 @@ export interface Scenario {
   memory: PhysMem;
 }
 
-/** The JSON shape (FORMAT.md walk case without `expect`). */
-export interface CpuJSON {
-  paging: GuestPaging;
-  cr3: string;
-  wp: boolean;
-  pse: boolean;
-  nxe: boolean;
-  smep: boolean;
-  smap: boolean;
-  ac: boolean;
-  pke: boolean;
-  pkru: string;
-  maxphyaddr: number;
-  gbpages: boolean;
-}
+/** The JSON shape (FORMAT.md walk case without `expect`): addresses as "0x" hex strings. */
+export type CpuJSON = Omit<CpuState, 'cr3' | 'pkru'> & { cr3: string; pkru: string };
 export interface EptJSON {
   levels: 4 | 5;
   root: string;
