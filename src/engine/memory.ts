@@ -2,7 +2,17 @@ import { TWO32, hex64, hexNum } from './bits';
 
 const PAGE = 4096;
 /** Direct-mapped page-lookup cache slots (a power of two). */
-const CACHE = 256;
+const CACHE = 1024;
+/**
+ * Cache slot of the page holding `pa`: frame-number bits 21:12 mixed with the
+ * bits above 2^32 (so memory laid out at a large offset, e.g. a guest placed at
+ * 1 TiB in host memory, does not collide with memory near 0). No division:
+ * `>>>` takes the low 32 bits of any address below 2^53, and the scale by
+ * 2^-32 is exact.
+ */
+const slotOf = (pa: number): number =>
+  ((pa >>> 12) ^ (Math.imul((pa * 2.3283064365386963e-10) | 0, 0x9e3779b1) >>> 22)) & (CACHE - 1);
+
 /** What an absent page reads as; never written. */
 const ZERO_PAGE = new Uint32Array(PAGE / 4);
 
@@ -24,14 +34,18 @@ export class PhysMem {
    * is absent: read it, never write it). Index it with `(pa >>> 2) & 1023`.
    */
   pageAt(pa: number): Uint32Array {
-    const pfn = Math.floor(pa / PAGE);
-    // pfn | 0 keeps the low 32 bits of the frame number (pfn < 2^40), enough for the slot.
-    const slot = (pfn | 0) & (CACHE - 1);
-    if (this.cacheKey[slot] === pfn) return this.cachePage[slot];
-    const p = this.pages.get(pfn) ?? ZERO_PAGE;
-    this.cacheKey[slot] = pfn;
+    const key = pa - (pa & (PAGE - 1));
+    const slot = slotOf(pa);
+    if (this.cacheKey[slot] === key) return this.cachePage[slot];
+    const p = this.pages.get(key / PAGE) ?? ZERO_PAGE;
+    this.cacheKey[slot] = key;
     this.cachePage[slot] = p;
     return p;
+  }
+
+  /** Is `p` the shared page that stands for absent memory (from `pageAt`)? Other pages never move. */
+  static isZeroPage(p: Uint32Array): boolean {
+    return p === ZERO_PAGE;
   }
 
   /** The 32-bit word at 4-byte-aligned address `pa`. */
@@ -43,11 +57,11 @@ export class PhysMem {
     let p = this.pageAt(pa);
     if (p === ZERO_PAGE) {
       if (v === 0) return;
-      const pfn = Math.floor(pa / PAGE);
+      const key = pa - (pa & (PAGE - 1));
       p = new Uint32Array(PAGE / 4);
-      this.pages.set(pfn, p);
-      const slot = (pfn | 0) & (CACHE - 1);
-      this.cacheKey[slot] = pfn;
+      this.pages.set(key / PAGE, p);
+      const slot = slotOf(pa);
+      this.cacheKey[slot] = key;
       this.cachePage[slot] = p;
     }
     p[(pa >>> 2) & 1023] = v;

@@ -10,9 +10,9 @@
  * new value), which later reads see, and `commit()` applies. With `log` set it
  * records every reference for the trace; without it the loop allocates nothing.
  */
-import { TWO32 } from './bits';
+import { frame52 } from './bits';
 import type { PagingFormat } from './formats';
-import type { PhysMem } from './memory';
+import { PhysMem } from './memory';
 
 export const OK = 0;
 export const GP = 1;
@@ -80,10 +80,159 @@ export interface WalkConfig {
   eptAd: boolean;
 }
 
+/** 2^32, local: an imported binding can cost a getter call per use in some module loaders. */
+const TWO32 = 4294967296;
+const INV32 = 1 / 4294967296;
+
 const W_OK = 0;
 const W_NP = 1;
 const W_RSVD = 2;
 const W_NESTED = 3;
+
+/** Field offsets of FlatFormat.d (per level). */
+const D_SHIFT = 0;
+const D_IDXMASK = 1;
+const D_PS = 2;
+const D_REGISTER = 3;
+const D_R0LO = 4;
+const D_R0HI = 5;
+const D_R1LO = 6;
+const D_R1HI = 7;
+const D_FRAMELO = 8;
+const D_PSE36 = 9;
+const D_OFFLO = 10;
+
+/**
+ * A format flattened into per-level typed arrays for the walk loop: the same
+ * data as its PagingFormat (reserved masks, frame masks, PS rules), with the
+ * format's rights, misconfiguration and leaf-base functions turned into masks
+ * so the loop makes no indirect calls. Derived once per format and checked
+ * against the format's own functions (see `flatten`).
+ */
+class FlatFormat {
+  readonly isGuest: boolean;
+  readonly eb8: boolean;
+  readonly entryBytes: number;
+  readonly rootLevel: number;
+  readonly presentMask: number;
+  readonly accessedMask: number;
+  readonly dirtyMask: number;
+  /** Rights = (lo & rightsLo) | (~hi >>> 31 & rightsXd): x86 X=1 (XD inverted) W=2 U=4; EPT R=1 W=2 X=4. */
+  readonly rightsLo: number;
+  readonly rightsXd: number;
+  /** Bit n set: XWR = n is a misconfiguration (EPT); memory type n is one in a leaf. */
+  readonly badXwr: number;
+  readonly badMt: number;
+  /**
+   * Per-level data, 16 words a level (index lvl * 16 + field): see the D_*
+   * offsets. One array keeps the loop to one typed-array base.
+   */
+  readonly d = new Int32Array(6 * 16);
+  /** Page size in bytes of a leaf at each level. */
+  readonly size = new Float64Array(6);
+
+  constructor(readonly f: PagingFormat) {
+    this.isGuest = f.kind === 'x86';
+    this.entryBytes = f.entryBytes;
+    this.eb8 = f.entryBytes === 8;
+    this.rootLevel = f.rootLevel;
+    this.presentMask = f.presentMask;
+    this.accessedMask = f.accessedMask;
+    this.dirtyMask = f.dirtyMask;
+    this.rightsLo = this.isGuest ? 6 : 7;
+    this.rightsXd = this.isGuest ? 1 : 0;
+    let badXwr = 0;
+    let badMt = 0;
+    if (f.misconfigured !== null) {
+      for (let x = 0; x < 8; x++) if (f.misconfigured(x, false)) badXwr |= 1 << x;
+      for (let t = 0; t < 8; t++) if (f.misconfigured((t << 3) | 7, true) && !f.misconfigured(7, true)) badMt |= 1 << t;
+    }
+    this.badXwr = badXwr;
+    this.badMt = badMt;
+    const d = this.d;
+    for (let l = 1; l <= f.rootLevel; l++) {
+      const L = f.levels[l];
+      const o = l * 16;
+      d[o + D_SHIFT] = L.shift;
+      d[o + D_IDXMASK] = (1 << L.bits) - 1;
+      d[o + D_PS] = L.psLeaf ? 1 : 0;
+      d[o + D_REGISTER] = L.register ? 1 : 0;
+      d[o + D_R0LO] = L.rsvd[0].lo;
+      d[o + D_R0HI] = L.rsvd[0].hi;
+      d[o + D_R1LO] = L.rsvd[1].lo;
+      d[o + D_R1HI] = L.rsvd[1].hi;
+      d[o + D_FRAMELO] = L.frameLoMask;
+      if (f.entryBytes === 4 && L.psLeaf) d[o + D_PSE36] = Math.floor(f.leafBase(0x1fe000 | 0x80, 0, l) / TWO32);
+      if (L.shift < 32) d[o + D_OFFLO] = (2 ** L.shift - 1) | 0;
+      this.size[l] = 2 ** L.shift;
+    }
+  }
+
+  rsvd(lvl: number, lo: number, hi: number): boolean {
+    const o = lvl * 16;
+    const d = this.d;
+    const big = d[o + D_PS] === 1 && (lo & 0x80) !== 0;
+    const leaf = lvl === 1 || big;
+    return (
+      (lo & d[o + (big ? D_R1LO : D_R0LO)]) !== 0 ||
+      (hi & d[o + (big ? D_R1HI : D_R0HI)]) !== 0 ||
+      ((this.badXwr >>> (lo & 7)) & 1) !== 0 ||
+      (leaf && ((this.badMt >>> ((lo >>> 3) & 7)) & 1) !== 0)
+    );
+  }
+
+  rights(lo: number, hi: number): number {
+    return (lo & this.rightsLo) | ((~hi >>> 31) & this.rightsXd);
+  }
+
+  leafBase(lvl: number, lo: number, hi: number): number {
+    const o = lvl * 16;
+    return ((hi & 0xfffff) | ((lo >>> 13) & this.d[o + D_PSE36])) * TWO32 + ((lo & this.d[o + D_FRAMELO]) >>> 0);
+  }
+}
+
+const flatCache = new WeakMap<PagingFormat, FlatFormat>();
+
+/**
+ * The flat form of `f`, checked once against the format's functions on many
+ * entry values at every level: any disagreement (a format whose rules the
+ * masks cannot express) throws rather than walking differently.
+ */
+function flatten(f: PagingFormat): FlatFormat {
+  let F = flatCache.get(f);
+  if (F !== undefined) return F;
+  F = new FlatFormat(f);
+  let seed = 0x9e3779b9;
+  const next = () => {
+    seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0;
+    return (seed ^ (seed >>> 13)) >>> 0;
+  };
+  for (let l = 1; l <= f.rootLevel; l++) {
+    const L = f.levels[l];
+    for (let i = 0; i < 2048; i++) {
+      // Sparse random entries: present, bit 7 either way, few high bits.
+      let lo = (next() & next() & ~0x80) | (i & 1 ? 0x80 : 0) | (i < 1024 ? f.presentMask : 0);
+      let hi = next() & next() & next();
+      if (f.entryBytes === 4) hi = 0;
+      if (i % 3 === 0) lo = lo & ~0x8; // vary memory type / flags
+      lo >>>= 0;
+      hi >>>= 0;
+      const leaf = l === 1 || (L.psLeaf && (lo & 0x80) !== 0);
+      const r = L.rsvd[L.psLeaf ? (lo >>> 7) & 1 : 0];
+      const rs = (lo & r.lo) !== 0 || (hi & r.hi) !== 0 || (f.misconfigured !== null && f.misconfigured(lo, leaf));
+      if (rs !== F.rsvd(l, lo, hi)) throw new Error(`walk: format ${f.id} level ${l}: reserved rule not expressible as masks`);
+      if (rs || (lo & f.presentMask) === 0) continue;
+      if (!L.register && F.rights(lo, hi) !== f.rights(lo, hi)) throw new Error(`walk: format ${f.id} level ${l}: rights not expressible as masks`);
+      if (leaf && F.leafBase(l, lo, hi) !== f.leafBase(lo, hi, l)) throw new Error(`walk: format ${f.id} level ${l}: leaf base not expressible as masks`);
+      if (!leaf && frame52(lo, hi) !== f.tableBase(lo, hi)) throw new Error(`walk: format ${f.id} level ${l}: table base not expressible as masks`);
+    }
+  }
+  flatCache.set(f, F);
+  return F;
+}
+
+/** Placeholder for LevelState.pages before a level has read anything (its key never matches). */
+const NO_PAGE = new Uint32Array(0);
 
 /** Per-level facts of one format walk, reused across walks. */
 class LevelState {
@@ -93,23 +242,28 @@ class LevelState {
   entryHi = new Uint32Array(6);
   /** Guest walks under EPT: the EPT rights of the page holding each entry. */
   eptAcc = new Uint8Array(6);
+  /**
+   * The page each level last read from, by its base address: a table page
+   * stays put once allocated (PhysMem never moves or frees one), so this
+   * saves the memory's lookup for the tables a run of walks keeps using.
+   * Absent (zero) pages are not kept: a later write allocates a real one.
+   */
+  pageKey = new Float64Array(6).fill(-1);
+  pages: Uint32Array[] = new Array<Uint32Array>(6).fill(NO_PAGE);
   acc = 7;
+  /** AND of the low halves of the entries the walk used (their A/D bits all set?). */
+  andLo = 0;
   leafLevel = 0;
   stopLevel = 0;
   pa = 0;
 }
 
-const indexOf = (lo: number, hi: number, shift: number, bits: number): number => {
-  const m = (1 << bits) - 1;
-  if (shift >= 32) return (hi >>> (shift - 32)) & m;
-  if (shift + bits <= 32) return (lo >>> shift) & m;
-  return ((lo >>> shift) | (hi << (32 - shift))) & m;
-};
-
 export class Walker {
   readonly g = new LevelState();
   readonly e = new LevelState();
   readonly pending = new Map<number, number>();
+  /** pending is non-empty (a plain field: the walk loop tests it at every reference). Only this class writes pending. */
+  private dirty = false;
   log: RefRecord[] | null = null;
 
   outcome: OutcomeCode = OK;
@@ -122,13 +276,19 @@ export class Walker {
   /** Guest level (or 0 = final address) an EPT fault happened for. */
   eptTarget = 0;
 
+  private readonly gf: FlatFormat;
+  private readonly ef: FlatFormat | null;
+
   constructor(
-    public cfg: WalkConfig,
-    public mem: PhysMem,
-  ) {}
+    public readonly cfg: WalkConfig,
+    public readonly mem: PhysMem,
+  ) {
+    this.gf = flatten(cfg.guest);
+    this.ef = cfg.ept === null ? null : flatten(cfg.ept);
+  }
 
   private rd(pa: number): number {
-    if (this.pending.size !== 0) {
+    if (this.dirty) {
       const v = this.pending.get(pa);
       if (v !== undefined) return v;
     }
@@ -141,57 +301,95 @@ export class Walker {
    * EPT first. Stops at the first not-present entry or reserved bit (SDM
    * §4.7 order: present, then reserved, then descend).
    */
-  private walkLevels(f: PagingFormat, s: LevelState, base: number, aLo: number, aHi: number, nested: boolean): number {
+  private walkLevels(f: FlatFormat, s: LevelState, base: number, aLo: number, aHi: number, nested: boolean): number {
     let acc = 7;
+    let andLo = -1;
     const log = this.log;
-    const isGuest = f.kind === 'x86';
+    const mem = this.mem;
+    const eb8 = f.eb8;
+    const ebShift = eb8 ? 3 : 2;
+    const d = f.d;
     for (let lvl = f.rootLevel; ; lvl--) {
-      const L = f.levels[lvl];
-      const idx = indexOf(aLo, aHi, L.shift, L.bits);
-      const egpa = base + idx * f.entryBytes;
+      const o = lvl << 4;
+      const shift = d[o + D_SHIFT];
+      const idx = (shift >= 32 ? aHi >>> (shift - 32) : (aLo >>> shift) | (aHi << (32 - shift))) & d[o + D_IDXMASK];
+      const egpa = base + (idx << ebShift);
       let epa = egpa;
       if (nested) {
-        epa = this.tableAccess(egpa, lvl, L.register);
+        epa = this.tableAccess(egpa, lvl, d[o + D_REGISTER] === 1);
         if (epa < 0) return W_NESTED;
         s.eptAcc[lvl] = this.e.acc;
       }
-      const lo = this.rd(epa);
-      const hi = f.entryBytes === 8 ? this.rd(epa + 4) : 0;
+      let lo: number;
+      let hi = 0;
+      if (!this.dirty) {
+        const key = epa - (epa & 4095);
+        let p: Uint32Array;
+        if (s.pageKey[lvl] === key) p = s.pages[lvl];
+        else {
+          p = mem.pageAt(epa);
+          if (!PhysMem.isZeroPage(p)) {
+            s.pageKey[lvl] = key;
+            s.pages[lvl] = p;
+          }
+        }
+        const wi = (epa >>> 2) & 1023;
+        lo = p[wi] | 0;
+        if (eb8) hi = p[wi + 1] | 0;
+      } else {
+        lo = this.rd(epa) | 0;
+        if (eb8) hi = this.rd(epa + 4) | 0;
+      }
       if (log !== null) {
         log.push({
-          kind: isGuest ? 'g' : 'e',
+          kind: f.isGuest ? 'g' : 'e',
           level: lvl,
           pa: epa,
-          lo,
-          hi,
-          gpa: isGuest ? egpa : aHi * TWO32 + aLo,
+          lo: lo >>> 0,
+          hi: hi >>> 0,
+          gpa: f.isGuest ? egpa : (aHi >>> 0) * TWO32 + (aLo >>> 0),
           tableBase: base,
           index: idx,
-          target: isGuest ? 0 : this.eptTarget,
+          target: f.isGuest ? 0 : this.eptTarget,
         });
       }
       s.entryPa[lvl] = epa;
-      s.entryGpa[lvl] = egpa;
       s.entryLo[lvl] = lo;
-      s.entryHi[lvl] = hi;
-      s.stopLevel = lvl;
+      if (f.isGuest) {
+        // Only guest walks need these (the PK check, EPT exits on guest A/D writes).
+        s.entryGpa[lvl] = egpa;
+        s.entryHi[lvl] = hi;
+      }
       if ((lo & f.presentMask) === 0) {
+        s.stopLevel = lvl;
         s.acc = 0;
         return W_NP;
       }
-      const leaf = lvl === 1 || (L.psLeaf && (lo & 0x80) !== 0);
-      const r = L.rsvd[L.psLeaf ? (lo >>> 7) & 1 : 0];
-      if ((lo & r.lo) !== 0 || (hi & r.hi) !== 0 || (f.misconfigured !== null && f.misconfigured(lo, leaf))) {
+      // Reserved bits: KVM's rsvd_bits_mask[bit 7][level], then EPT's bad XWR / memory type.
+      const big = d[o + D_PS] === 1 && (lo & 0x80) !== 0;
+      const leaf = big || lvl === 1;
+      if (
+        (lo & d[o + (big ? D_R1LO : D_R0LO)]) !== 0 ||
+        (hi & d[o + (big ? D_R1HI : D_R0HI)]) !== 0 ||
+        ((f.badXwr >>> (lo & 7)) & 1) !== 0 ||
+        (leaf && ((f.badMt >>> ((lo >>> 3) & 7)) & 1) !== 0)
+      ) {
+        s.stopLevel = lvl;
         return W_RSVD;
       }
-      if (!L.register) acc &= f.rights(lo, hi);
+      if (d[o + D_REGISTER] === 0) {
+        acc &= (lo & f.rightsLo) | ((~hi >>> 31) & f.rightsXd);
+        andLo &= lo;
+      }
       if (leaf) {
         s.acc = acc;
+        s.andLo = andLo;
         s.leafLevel = lvl;
-        s.pa = f.leafBase(lo, hi, lvl) + ((aLo & ((2 ** L.shift - 1) | 0)) >>> 0);
+        s.stopLevel = lvl;
+        s.pa = ((hi & 0xfffff) | ((lo >>> 13) & d[o + D_PSE36])) * TWO32 + ((lo & d[o + D_FRAMELO]) >>> 0) + (aLo & d[o + D_OFFLO]);
         return W_OK;
       }
-      base = f.tableBase(lo, hi);
+      base = (hi & 0xfffff) * TWO32 + ((lo & 0xfffff000) >>> 0);
     }
   }
 
@@ -208,16 +406,26 @@ export class Walker {
    * returns the host-physical address; on failure records the exit and returns -1.
    */
   private eptWalk(gpa: number, need: number, qualAcc: number, dirty: boolean, qualHigh: number, target: number): number {
-    const f = this.cfg.ept!;
+    const f = this.ef!;
     const s = this.e;
     this.eptTarget = target;
-    const r = this.walkLevels(f, s, this.cfg.eptRoot, gpa >>> 0, Math.floor(gpa / TWO32), false);
+    // gpa < 2^52: `| 0` keeps its low 32 bits, and the scale by 2^-32 is exact.
+    const r = this.walkLevels(f, s, this.cfg.eptRoot, gpa | 0, (gpa * INV32) | 0, false);
     if (r === W_RSVD) return this.exit(EPT_MISCONFIG, 'ept-misconfig', gpa, 0);
     if (r === W_NP) return this.exit(EPT_VIOLATION, 'ept-not-present', gpa, qualAcc | (s.acc << 3) | qualHigh);
     if ((s.acc & need) !== need) return this.exit(EPT_VIOLATION, 'ept-rights', gpa, qualAcc | (s.acc << 3) | qualHigh);
-    if (this.cfg.eptAd) {
-      for (let lvl = f.rootLevel; lvl >= s.leafLevel; lvl--) {
-        this.setBits(s.entryPa[lvl], lvl === s.leafLevel && dirty ? 0x300 : 0x100);
+    // A/D bits are only ever set during a walk, so entries read with A (and the
+    // leaf with D) already set need nothing: the common steady state.
+    if (this.cfg.eptAd && ((s.andLo & 0x100) === 0 || (dirty && (s.entryLo[s.leafLevel] & 0x200) === 0))) {
+      const leafLevel = s.leafLevel;
+      for (let lvl = f.rootLevel; lvl >= leafLevel; lvl--) {
+        const bits = lvl === leafLevel && dirty ? 0x300 : 0x100;
+        // With nothing pending, memory still holds what this walk just read.
+        const cur = this.dirty ? this.rd(s.entryPa[lvl]) : s.entryLo[lvl];
+        if ((cur & bits) !== bits) {
+          this.pending.set(s.entryPa[lvl], (cur | bits) >>> 0);
+          this.dirty = true;
+        }
       }
     }
     return s.pa;
@@ -229,12 +437,6 @@ export class Walker {
     this.gpa = gpa;
     this.qual = qual;
     return -1;
-  }
-
-  private setBits(pa: number, bits: number): void {
-    const cur = this.rd(pa);
-    const nv = (cur | bits) >>> 0;
-    if (nv !== cur) this.pending.set(pa, nv);
   }
 
   private pageFault(ec: number, reason: FaultReason): OutcomeCode {
@@ -250,9 +452,12 @@ export class Walker {
    */
   translate(vaLo: number, vaHi: number, op: OpCode, user: boolean, implicit: boolean): OutcomeCode {
     const c = this.cfg;
-    const f = c.guest;
+    const f = this.gf;
     const g = this.g;
-    this.pending.clear();
+    if (this.dirty) {
+      this.pending.clear();
+      this.dirty = false;
+    }
     this.outcome = OK;
     this.reason = 'none';
     this.ec = 0;
@@ -266,13 +471,13 @@ export class Walker {
       }
     }
     const userAccess = user && !implicit;
-    let ec = (op === WRITE ? PFEC.W : 0) | (userAccess ? PFEC.U : 0) | (op === FETCH && c.fetchId ? PFEC.ID : 0);
-    const nested = c.ept !== null;
-    const r = this.walkLevels(f, g, c.root, vaLo, f.addressBits > 32 ? vaHi : 0, nested);
+    const ec = (op === WRITE ? PFEC.W : 0) | (userAccess ? PFEC.U : 0) | (op === FETCH && c.fetchId ? PFEC.ID : 0);
+    const nested = this.ef !== null;
+    const r = this.walkLevels(f, g, c.root, vaLo | 0, f.eb8 && c.guest.addressBits > 32 ? vaHi | 0 : 0, nested);
     if (r === W_NESTED) return this.outcome;
     if (r === W_NP) return this.pageFault(ec, 'not-present');
     if (r === W_RSVD) {
-      if (f.levels[g.stopLevel].register) {
+      if (f.d[(g.stopLevel << 4) + D_REGISTER] === 1) {
         this.outcome = GP;
         this.reason = 'pdpte-reserved';
         return GP;
@@ -288,9 +493,12 @@ export class Walker {
       pa = this.eptWalk(g.pa, need, need, op === WRITE, 0x180, 0);
       if (pa < 0) return this.outcome;
     }
-    if (!this.guestAccessedDirty(op === WRITE)) return this.outcome;
+    const want = f.accessedMask | (op === WRITE ? f.dirtyMask : 0);
+    if (((g.andLo & f.accessedMask) === 0 || (g.entryLo[g.leafLevel] & want) !== want) && !this.guestAccessedDirty(op === WRITE)) {
+      return this.outcome;
+    }
     this.pa = pa;
-    this.size = 2 ** f.levels[g.leafLevel].shift;
+    this.size = f.size[g.leafLevel];
     return OK;
   }
 
@@ -328,18 +536,20 @@ export class Walker {
    * an EPT violation and then no guest entry changes.
    */
   private guestAccessedDirty(write: boolean): boolean {
-    const f = this.cfg.guest;
+    const f = this.gf;
     const g = this.g;
-    const nested = this.cfg.ept !== null;
+    const nested = this.ef !== null;
     for (let pass = nested ? 0 : 1; pass < 2; pass++) {
       for (let lvl = f.rootLevel; lvl >= g.leafLevel; lvl--) {
-        if (f.levels[lvl].register) continue;
+        if (f.d[(lvl << 4) + D_REGISTER] === 1) continue;
         const epa = g.entryPa[lvl];
         const want = f.accessedMask | (lvl === g.leafLevel && write ? f.dirtyMask : 0);
-        const cur = this.rd(epa);
+        // With nothing pending, memory still holds what the walk read.
+        const cur = this.dirty ? this.rd(epa) : g.entryLo[lvl];
         if ((cur & want) === want) continue;
         if (pass === 1) {
           this.pending.set(epa, (cur | want) >>> 0);
+          this.dirty = true;
         } else if ((g.eptAcc[lvl] & 2) === 0) {
           this.eptTarget = lvl;
           this.exit(EPT_VIOLATION, 'ept-ad-write', g.entryGpa[lvl], 0x2 | (g.eptAcc[lvl] << 3) | 0x80);
@@ -352,7 +562,9 @@ export class Walker {
 
   /** Apply the pending A/D updates to memory. */
   commit(): void {
+    if (!this.dirty) return;
     for (const [pa, v] of this.pending) this.mem.write32(pa, v);
     this.pending.clear();
+    this.dirty = false;
   }
 }
