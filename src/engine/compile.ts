@@ -40,3 +40,11 @@ export function compile(cpu: CpuState, ept: EptState | null): WalkConfig {
 }
 
 export const compileScenario = (s: Scenario): WalkConfig => compile(s.cpu, s.ept);
+
+/**
+ * A walker configuration for EPT walks alone (Walker.translateGpa), as for a
+ * nested guest's EPT12. The guest half is a plain 4-level format it never uses.
+ */
+export function compileEpt(ept: EptState): WalkConfig {
+  return compile({ paging: '4', cr3: 0, wp: true, pse: false, nxe: true, smep: false, smap: false, ac: false, pke: false, pkru: 0, maxphyaddr: ept.maxphyaddr, gbpages: true }, ept);
+}

@@ -560,6 +560,30 @@ export class Walker {
     return true;
   }
 
+  /**
+   * An EPT walk on its own: translate guest-physical `gpa` for an access of
+   * kind `op` through the configured EPT (KVM walks a nested guest's EPT12 this
+   * way, paging_tmpl.h with PTTYPE_EPT). EPT A/D flags, when enabled, go to
+   * `pending` like any walk's. Leaves `pa`, `size`, the `e` level state, or the
+   * exit (`gpa`, `qual` bits 0–5) in the fields.
+   */
+  translateGpa(gpa: number, op: OpCode): OutcomeCode {
+    if (this.ef === null) throw new Error('translateGpa needs an EPT');
+    if (this.dirty) {
+      this.pending.clear();
+      this.dirty = false;
+    }
+    this.outcome = OK;
+    this.reason = 'none';
+    this.qual = 0;
+    const need = op === WRITE ? 2 : op === FETCH ? 4 : 1;
+    const pa = this.eptWalk(gpa, need, need, op === WRITE, 0, 0);
+    if (pa < 0) return this.outcome;
+    this.pa = pa;
+    this.size = this.ef.size[this.e.leafLevel];
+    return OK;
+  }
+
   /** Apply the pending A/D updates to memory. */
   commit(): void {
     if (!this.dirty) return;

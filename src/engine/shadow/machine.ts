@@ -11,6 +11,7 @@
  */
 import { hex64 } from '../bits';
 import { compile } from '../compile';
+import { classify } from '../tree';
 import type { PhysMem } from '../memory';
 import type { CpuState } from '../scenario';
 import { GP, OK, PF, Walker, type OpCode, type OutcomeCode, type WalkConfig } from '../walk';
@@ -192,8 +193,7 @@ export class ShadowMachine implements PageOwner {
     const a = sp.gfn * 4096 + (has4 ? (roleQuadrant(sp.role) * 512 + i) * 4 : i * 8);
     const lo = this.mem.read32(a);
     const hi = has4 ? 0 : this.mem.read32(a + 4);
-    const L = f.levels[1];
-    if ((lo & 1) === 0 || (lo & L.rsvd[0].lo) !== 0 || (hi & L.rsvd[0].hi) !== 0 || (lo & f.accessedMask) === 0) {
+    if (classify(f, 1, lo, hi) !== 'leaf' || (lo & f.accessedMask) === 0) {
       this.store.dropSpte(sp, i);
       return;
     }

@@ -18,7 +18,9 @@
 import { hex64 } from '../bits';
 import { eptFormat, type PagingFormat } from '../formats';
 import type { PhysMem } from '../memory';
-import { FETCH, WRITE, type OpCode } from '../walk';
+import { compileEpt } from '../compile';
+import { classify } from '../tree';
+import { EPT_MISCONFIG, FETCH, OK, WRITE, Walker, type OpCode } from '../walk';
 import { EventLog, hx, type ShadowCounters, type ShadowEvent } from './events';
 import { HostMemory, type MemSlot } from './host';
 import { PageStore, SPTE_PRESENT, type ShadowPage } from './pages';
@@ -95,6 +97,9 @@ export class NestedEptMachine {
   readonly ept5Exposed: boolean;
   root: ShadowPage;
   private readonly baseRole: number;
+  /** The engine's walker over EPT12 in L1 memory, with and without EPT A/D. */
+  private readonly walker12: Walker;
+  private readonly walker12NoAd: Walker;
 
   constructor(o: NestedEptOptions) {
     this.rule = o.rule;
@@ -111,6 +116,9 @@ export class NestedEptMachine {
     this.ept02Levels = o.rule === 'v5.7+' ? o.ept12.levels : 4;
     this.eptp02Levels = o.rule === 'v5.7+' ? o.ept12.levels : o.rule === 'v5.6-fixed4' ? 4 : this.ept01Levels;
     this.fmt12 = eptFormat({ levels: o.ept12.levels, maxphyaddr: o.l1MaxPhyAddr, execonly: o.ept12.execonly });
+    const e12 = { levels: o.ept12.levels, root: o.ept12.root, execonly: o.ept12.execonly, maxphyaddr: o.l1MaxPhyAddr };
+    this.walker12 = new Walker(compileEpt({ ...e12, ad: true }), o.l1Memory);
+    this.walker12NoAd = new Walker(compileEpt({ ...e12, ad: false }), o.l1Memory);
     this.store = new PageStore(this.host, this.ev, EPT_R | EPT_W | EPT_X | (o.ept12.ad ? 0x100 : 0) | SPTE_PRESENT);
     this.store.owner = { syncSpte: (sp, i) => this.syncSpte(sp, i) };
     // kvm_calc_shadow_ept_root_page_role: level = the depth EPT02 is built with, guest_mode, ad_disabled = !EPTP12[6].
@@ -153,41 +161,22 @@ export class NestedEptMachine {
    * Returns the L1 address and the rights AND-ed over the walk, or the exit L1 gets.
    */
   walkEpt12(gpa: number, op: OpCode): { ok: true; l1gpa: number; acc: number; leafLevel: number; tables: number[]; ptAcc: number[] } | { ok: false; misconfig: boolean; qual: number } {
-    const f = this.fmt12;
-    const need = op === WRITE ? EPT_W : op === FETCH ? EPT_X : EPT_R;
-    let base = this.ept12.root - (this.ept12.root % 4096);
-    let acc = 7;
+    const w = this.ept12.ad ? this.walker12 : this.walker12NoAd;
+    const code = w.translateGpa(gpa, op);
+    // EPT12's A/D flags are set in L1 memory, as the CPU sets them for L1's EPT.
+    w.commit();
+    if (code === EPT_MISCONFIG) return { ok: false, misconfig: true, qual: 0 };
+    if (code !== OK) return { ok: false, misconfig: false, qual: w.qual };
+    const e = w.e;
     const tables: number[] = [];
     const ptAcc: number[] = [];
-    const walked: number[] = [];
-    const hi32 = Math.floor(gpa / TWO32);
-    for (let l = f.rootLevel; l >= 1; l--) {
-      const L = f.levels[l];
-      const idx = L.shift >= 32 ? (hi32 >>> (L.shift - 32)) & 511 : Math.floor(gpa / 2 ** L.shift) % 512;
-      tables[l] = base;
-      const ea = base + idx * 8;
-      walked.push(ea);
-      const lo = this.l1mem.read32(ea);
-      const hi = this.l1mem.read32(ea + 4);
-      if ((lo & 7) === 0) return { ok: false, misconfig: false, qual: need }; // bits 5:3 AND in the not-present entry: 0
-      const leaf = l === 1 || (L.psLeaf && (lo & 0x80) !== 0);
-      const r = L.rsvd[L.psLeaf ? (lo >>> 7) & 1 : 0];
-      if ((lo & r.lo) !== 0 || (hi & r.hi) !== 0 || (f.misconfigured !== null && f.misconfigured(lo, leaf))) return { ok: false, misconfig: true, qual: 0 };
-      acc &= lo & 7;
+    let acc = 7;
+    for (let l = this.fmt12.rootLevel; l >= e.leafLevel; l--) {
+      tables[l] = e.entryPa[l] - (e.entryPa[l] % 4096);
+      acc &= e.entryLo[l] & 7;
       ptAcc[l] = acc;
-      if (leaf) {
-        if ((acc & need) !== need) return { ok: false, misconfig: false, qual: need | (acc << 3) };
-        if (this.ept12.ad) {
-          // EPT12 A/D as the CPU would set them for L1's EPT (A on every entry, D on a written leaf).
-          for (const a of walked) this.l1mem.write32(a, this.l1mem.read32(a) | 0x100);
-          if (op === WRITE) this.l1mem.write32(ea, this.l1mem.read32(ea) | 0x200);
-        }
-        const l1gpa = f.leafBase(lo, hi, l) + (gpa % 2 ** L.shift);
-        return { ok: true, l1gpa, acc, leafLevel: l, tables, ptAcc };
-      }
-      base = f.tableBase(lo, hi);
     }
-    return { ok: false, misconfig: false, qual: need };
+    return { ok: true, l1gpa: w.pa, acc, leafLevel: e.leafLevel, tables, ptAcc };
   }
 
   /** The fresh answer for an L2 access: the host address through EPT12 and the memslots, or null (no A/D side effects). */
@@ -299,10 +288,8 @@ export class NestedEptMachine {
     const a = sp.gfn * 4096 + i * 8;
     const lo = this.l1mem.read32(a);
     const hi = this.l1mem.read32(a + 4);
-    const L = this.fmt12.levels[1];
     const gfn = Math.floor(this.fmt12.leafBase(lo, hi, 1) / 4096);
-    const bad = (lo & L.rsvd[0].lo) !== 0 || (hi & L.rsvd[0].hi) !== 0 || (this.fmt12.misconfigured !== null && this.fmt12.misconfigured(lo, true));
-    if ((lo & 7) === 0 || bad || gfn !== sp.gfnOf[i]) {
+    if (classify(this.fmt12, 1, lo, hi) !== 'leaf' || gfn !== sp.gfnOf[i]) {
       this.store.dropSpte(sp, i);
       return;
     }

@@ -4,6 +4,7 @@
  * cached_root_find_and_keep_current), root syncing (kvm_mmu_sync_roots) and
  * address invalidation for INVLPG (kvm_mmu_invalidate_addr).
  */
+import { classify } from '../tree';
 import { ACC_ALL, encodeRole, withLevelQuadrant } from './role';
 import type { ShadowPage } from './pages';
 import type { ShadowMachine } from './machine';
@@ -76,8 +77,7 @@ export function allocRoot(m: ShadowMachine): ShadowRoot {
     } else {
       const lo = m.pdpte[2 * i];
       const hi = m.pdpte[2 * i + 1];
-      const L = m.cfg.guest.levels[3];
-      if ((lo & 1) === 0 || (lo & L.rsvd[0].lo) !== 0 || (hi & L.rsvd[0].hi) !== 0) continue; // INVALID_PAE_ROOT
+      if (classify(m.cfg.guest, 3, lo, hi) !== 'table') continue; // INVALID_PAE_ROOT
       gfn = (hi & 0xfffff) * 1048576 + (lo >>> 12);
     }
     const sp = st.get(gfn, withLevelQuadrant(role, 2, q)).sp;
