@@ -75,7 +75,7 @@ function inflateCapped(data: Uint8Array, cap: number): Uint8Array | 'too-big' | 
 }
 
 /** Decode a fragment (with or without '#'); never throws. */
-export function decodeLink(fragment: string): Result<DecodedLink> {
+export function decodeLink(fragment: string, maxJsonBytes = MAX_JSON_BYTES): Result<DecodedLink> {
   const s = fragment.startsWith('#') ? fragment.slice(1) : fragment;
   if (s.length === 0) return fail('link', 'the link has no scenario after "#"');
   if (s.length > MAX_LINK_CHARS) return fail('link', `the link is too long (${s.length} characters)`);
@@ -85,8 +85,8 @@ export function decodeLink(fragment: string): Result<DecodedLink> {
   if (!/^[A-Za-z0-9_-]*$/.test(m[2])) return fail('link.data', 'the data contains characters that are not base64url (A–Z, a–z, 0–9, -, _)');
   const bytes = fromBase64Url(m[2]);
   if (bytes === null || bytes.length === 0) return fail('link.data', 'the data is truncated (its base64url length is impossible)');
-  const raw = inflateCapped(bytes, MAX_JSON_BYTES);
-  if (raw === 'too-big') return fail('link.data', `the data inflates to more than ${MAX_JSON_BYTES >> 20} MiB`);
+  const raw = inflateCapped(bytes, maxJsonBytes);
+  if (raw === 'too-big') return fail('link.data', `the data inflates to more than ${(maxJsonBytes / 2 ** 20).toFixed(0)} MiB`);
   if (raw === null) return fail('link.data', 'the data is truncated or corrupt (it does not decompress)');
   let text: string;
   try {

@@ -13,14 +13,9 @@ import { hierarchy, type HierarchyNode } from 'd3-hierarchy';
 import { hexNum, type PagingFormat, type Tree, type TreeEntry, type TreeTable } from '../engine';
 import type { TreeEdge, TreeNode, TreeRoot, TreeRow } from './types';
 
-export const NODE_W = 236;
-export const COL_GAP = 64;
-export const HEAD_H = 26;
-export const ROW_H = 21;
-export const PAD_B = 6;
-export const NODE_GAP = 14;
-/** Tables with more present entries than this fold their middle until expanded. */
-export const MAX_LISTED = 12;
+import { COL_GAP, HEAD_H, MAX_LISTED, NODE_GAP, NODE_W, PAD_B, ROW_H, rowTop } from './geometry';
+
+export { COL_GAP };
 
 export interface TreeInput {
   tree: Tree;
@@ -32,8 +27,6 @@ export interface TreeInput {
   pinned: Map<string, Set<number>>;
   expanded: Set<string>;
 }
-
-export const rowTop = (rowIndex: number): number => HEAD_H + rowIndex * ROW_H;
 
 function flagsOf(f: PagingFormat, level: number, e: TreeEntry): string {
   if (e.kind === 'not-present' || f.levels[level].register) return '';
@@ -143,6 +136,7 @@ export function layoutTree(input: TreeInput, x0: number, y0: number): { nodes: T
       w: NODE_W,
       h: hh,
       rows,
+      count: t.entryCount,
       present: t.entries.length,
       hiddenPresent: hidden,
     };

@@ -54,6 +54,8 @@ export interface TreeNode {
   w: number;
   h: number;
   rows: TreeRow[];
+  /** Entries in the table (4 PAE PDPTEs, 1024 in 32-bit paging, else 512). */
+  count: number;
   present: number;
   /** Present entries not listed (folded); expanding the node lists them. */
   hiddenPresent: number;
@@ -158,7 +160,9 @@ export type Edit =
   | { kind: 'virtualization'; mode: 'none' | 'ept' }
   | { kind: 'ept5'; on: boolean }
   | { kind: 'ept'; patch: Partial<Pick<EptJSON, 'ad' | 'execonly' | 'maxphyaddr'>> }
-  | { kind: 'entry'; tableId: string; index: number; value: string };
+  | { kind: 'entry'; tableId: string; index: number; value: string }
+  /** Set one decoded field of an entry (a flag, MT, PK, or Address) to `value` (hex). */
+  | { kind: 'field'; tableId: string; index: number; field: string; value: string };
 
 /** The link/storage payload's view part. */
 export interface ViewState {

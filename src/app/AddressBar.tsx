@@ -1,0 +1,81 @@
+import type { FormEvent } from 'react';
+import { BitSplit } from './BitSplit';
+import { useApp, useAppShallow } from './context';
+import { usePending } from './usePending';
+
+const OPS = [
+  ['read', 'Read'],
+  ['write', 'Write'],
+  ['fetch', 'Fetch'],
+] as const;
+
+export function AddressBar() {
+  const { draftVa, vaError, access } = useAppShallow((s) => ({ draftVa: s.draftVa, vaError: s.vaError, access: s.doc?.access ?? null }));
+  const setDraftVa = useApp((s) => s.setDraftVa);
+  const translate = useApp((s) => s.translate);
+  const setAccess = useApp((s) => s.setAccess);
+  const [op, runOp] = usePending(access?.op);
+  const [user, runUser] = usePending(access?.cpl === 3);
+  const [implicit, runImplicit] = usePending(access?.implicit ?? false);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void translate();
+  };
+  return (
+    <section className="address-bar" aria-label="Address">
+      <form onSubmit={submit} className="address-form">
+        <label htmlFor="va-input" className="va-label">
+          Virtual address
+        </label>
+        <input
+          id="va-input"
+          className="va-input mono"
+          value={draftVa}
+          onChange={(e) => setDraftVa(e.target.value)}
+          spellCheck={false}
+          autoComplete="off"
+          aria-invalid={vaError !== null}
+          aria-describedby={vaError ? 'va-error' : undefined}
+        />
+        <button type="submit" className="primary">
+          Translate
+        </button>
+        <fieldset className="segmented">
+          <legend className="visually-hidden">Access kind</legend>
+          {OPS.map(([value, label]) => (
+            <label key={value}>
+              <input
+                type="radio"
+                name="access-op"
+                value={value}
+                checked={op === value}
+                disabled={!access || (value === 'fetch' && access.implicit)}
+                onChange={() => runOp(value, () => setAccess({ op: value }))}
+              />
+              {label}
+            </label>
+          ))}
+        </fieldset>
+        <label className="check">
+          <input type="checkbox" checked={user} disabled={!access} onChange={(e) => runUser(e.target.checked, () => setAccess({ cpl: e.target.checked ? 3 : 0 }))} />
+          User mode (CPL 3)
+        </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={implicit}
+            disabled={!access || access.op === 'fetch'}
+            onChange={(e) => runImplicit(e.target.checked, () => setAccess({ implicit: e.target.checked }))}
+          />
+          Implicit supervisor access
+        </label>
+      </form>
+      {vaError && (
+        <p id="va-error" className="field-error">
+          {vaError}
+        </p>
+      )}
+      <BitSplit />
+    </section>
+  );
+}

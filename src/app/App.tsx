@@ -1,0 +1,49 @@
+import { useEffect } from 'react';
+import { AddressBar } from './AddressBar';
+import { AlertBanner, Notice } from './Alerts';
+import { handleKey } from './actions';
+import { useApp, useAppStore } from './context';
+import { CpuControls, PresetInfo, VirtualizationControls } from './Controls';
+import { Header } from './Header';
+import { Inspector } from './Inspector';
+import { TreeCanvas } from './tree/TreeCanvas';
+import { ResultStatus, StepControls, StepSentence, WalkSteps } from './Walk';
+import { WalkGrid } from './WalkGrid';
+
+export function App() {
+  const store = useAppStore();
+  const ready = useApp((s) => s.ready);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => handleKey(store, e);
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [store]);
+  return (
+    <div className="app" aria-busy={!ready}>
+      <Header />
+      <AlertBanner />
+      <div className="layout">
+        <aside className="controls-panel" aria-label="Scenario and controls">
+          <PresetInfo />
+          <CpuControls />
+          <VirtualizationControls />
+        </aside>
+        <main className="center">
+          <AddressBar />
+          <section className="walk-bar" aria-label="Walk">
+            <StepControls />
+            <StepSentence />
+          </section>
+          <TreeCanvas />
+          <WalkGrid />
+        </main>
+        <aside className="side-panel" aria-label="Result and inspector">
+          <ResultStatus />
+          <WalkSteps />
+          <Inspector />
+        </aside>
+      </div>
+      <Notice />
+    </div>
+  );
+}

@@ -1,0 +1,87 @@
+/**
+ * The linear address split by level, live as you type: sign extension, each
+ * level's index in hex, the offset. Colours match the tree. A non-canonical
+ * address is marked and explained (the engine raises the #GP; this only shows
+ * which bits disagree).
+ */
+import { parseHex64 } from '../engine/bits';
+import { useAppShallow } from './context';
+import type { AddressLayout } from '../worker/types';
+
+interface Segment {
+  key: string;
+  name: string;
+  hi: number;
+  lo: number;
+  value: bigint;
+  level: number | null;
+}
+
+function bitsOf(v: bigint, hi: number, lo: number): bigint {
+  return (v >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n);
+}
+
+export function segments(va: bigint, a: AddressLayout): Segment[] {
+  const out: Segment[] = [];
+  if (a.width > 32) out.push({ key: 'sign', name: 'Sign', hi: 63, lo: a.width, value: bitsOf(va, 63, a.width), level: null });
+  a.levels.forEach((l, i) => out.push({ key: `l${i}`, name: l.name, hi: l.hi, lo: l.lo, value: bitsOf(va, l.hi, l.lo), level: a.levels.length - i }));
+  const low = a.levels[a.levels.length - 1].lo;
+  out.push({ key: 'off', name: 'Offset', hi: low - 1, lo: 0, value: bitsOf(va, low - 1, 0), level: null });
+  return out;
+}
+
+/** Is the address canonical for this width? (bits 63:width-1 all equal) */
+export function canonical(va: bigint, width: number): boolean {
+  if (width <= 32) return true;
+  const top = va >> BigInt(width - 1);
+  return top === 0n || top === (1n << BigInt(65 - width)) - 1n;
+}
+
+const hexDigits = (bits: number) => Math.ceil(bits / 4);
+
+export function BitSplit() {
+  const { draft, committed, address, current } = useAppShallow((s) => {
+    const st = s.step > 0 ? s.trace?.steps[s.step - 1] : undefined;
+    return {
+      draft: s.draftVa,
+      committed: s.doc?.access.va ?? '0x0',
+      address: s.address,
+      current: st && st.kind === 'g' ? st.level : null,
+    };
+  });
+  if (!address) return null;
+  const parsed = parseHex64(draft, true) ?? parseHex64(committed);
+  if (!parsed) return null;
+  const va = (BigInt(parsed.hi) << 32n) | BigInt(parsed.lo);
+  const segs = segments(va, address);
+  const ok = canonical(va, address.width);
+  const top = address.width - 1;
+  const typing = draft.trim().toLowerCase().replace(/_/g, '') !== committed && parseHex64(draft, true) !== null;
+  return (
+    <div className="bit-split-wrap">
+      <ol className="bit-split" aria-label="Address bits by level">
+        {segs.map((s) => (
+          <li
+            key={s.key}
+            className={`seg ${s.level ? `lv${s.level}` : s.key}${s.key === 'sign' && !ok ? ' bad' : ''}${s.level !== null && s.level === current ? ' current' : ''}`}
+            style={{ flexGrow: s.key === 'sign' ? 7 : s.hi - s.lo + 1 }}
+          >
+            <span className="seg-name">{s.name}</span>
+            <span className="seg-bits">
+              {s.hi}:{s.lo}
+            </span>
+            <span className="seg-value mono">0x{s.value.toString(16).padStart(hexDigits(s.hi - s.lo + 1), '0')}</span>
+          </li>
+        ))}
+      </ol>
+      <p className={`canonical-note${ok ? '' : ' bad'}`}>
+        {ok
+          ? address.width > 32
+            ? `Canonical: bits 63:${top} all equal bit ${top}.`
+            : 'A 32-bit linear address: no canonical check.'
+          : `Not canonical: bits 63:${top} must all equal bit ${top} (a copy of the top address bit). The access raises #GP(0) before any table is read.`}
+        {typing && ' Press Translate (or Enter) to walk this address.'}
+      </p>
+    </div>
+  );
+}

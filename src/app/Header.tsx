@@ -1,0 +1,115 @@
+import { useRef } from 'react';
+import { actionById } from './actions';
+import { useApp, useAppShallow, useAppStore } from './context';
+import { useEngine } from './engine';
+
+function PresetPicker() {
+  const { presets, id } = useAppShallow((s) => ({ presets: s.presets, id: s.doc?.id ?? '' }));
+  const openPreset = useApp((s) => s.openPreset);
+  const known = presets.some((p) => p.id === id);
+  return (
+    <label className="preset-picker">
+      <span>Preset</span>
+      <select value={known ? id : ''} onChange={(e) => e.target.value && void openPreset(e.target.value)}>
+        {!known && <option value="">Custom scenario</option>}
+        {presets.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.title}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function UndoRedo() {
+  const store = useAppStore();
+  const { canUndo, canRedo } = useAppShallow((s) => ({ canUndo: s.canUndo, canRedo: s.canRedo }));
+  return (
+    <div className="button-group">
+      <button type="button" disabled={!canUndo} onClick={() => actionById('undo').run(store)} title="Undo (Ctrl+Z)">
+        Undo
+      </button>
+      <button type="button" disabled={!canRedo} onClick={() => actionById('redo').run(store)} title="Redo (Ctrl+Shift+Z)">
+        Redo
+      </button>
+    </div>
+  );
+}
+
+function ShareButtons() {
+  const client = useEngine();
+  const store = useAppStore();
+  const fileInput = useRef<HTMLInputElement>(null);
+  const setNotice = useApp((s) => s.setNotice);
+
+  const copyLink = async () => {
+    const { trace, step } = store.getState();
+    const frag = await client.fragment({ step: trace && step === trace.steps.length ? -1 : step });
+    const url = `${location.origin}${location.pathname}${location.search}#${frag}`;
+    try {
+      history.replaceState(null, '', '#' + frag);
+      await navigator.clipboard.writeText(url);
+      setNotice('Link copied to the clipboard.');
+    } catch {
+      setNotice('The link is in the address bar (the clipboard is not available here).');
+    }
+  };
+
+  const exportCase = async () => {
+    const text = await store.getState().exportCase();
+    const id = store.getState().doc?.id || 'pagoda-scenario';
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+    a.download = `${id.replace(/[^a-z0-9._-]/gi, '_')}.json`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  };
+
+  const importFile = async (f: File | undefined) => {
+    if (!f) return;
+    const text = await f.text();
+    await store.getState().importFile(text, f.name);
+    if (fileInput.current) fileInput.current.value = '';
+  };
+
+  return (
+    <div className="button-group">
+      <button type="button" onClick={() => void copyLink()}>
+        Copy link
+      </button>
+      <button type="button" onClick={() => void exportCase()}>
+        Export
+      </button>
+      <button type="button" onClick={() => fileInput.current?.click()}>
+        Import
+      </button>
+      <input ref={fileInput} className="visually-hidden" type="file" accept=".json,.jsonl,application/json" aria-label="Import file" tabIndex={-1} onChange={(e) => void importFile(e.target.files?.[0])} />
+    </div>
+  );
+}
+
+function ThemeToggle() {
+  const theme = useApp((s) => s.theme);
+  const setTheme = useApp((s) => s.setTheme);
+  const dark = theme === 'dark' || (theme === null && matchMedia('(prefers-color-scheme: dark)').matches);
+  return (
+    <button type="button" aria-pressed={dark} onClick={() => setTheme(dark ? 'light' : 'dark')} title="Switch between light and dark themes">
+      Dark theme
+    </button>
+  );
+}
+
+export function Header() {
+  return (
+    <header className="app-header">
+      <h1>
+        Pagoda <span className="subtitle">x86 address translation</span>
+      </h1>
+      <PresetPicker />
+      <UndoRedo />
+      <ShareButtons />
+      <ThemeToggle />
+    </header>
+  );
+}

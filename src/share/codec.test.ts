@@ -1,0 +1,97 @@
+import { deflateSync, strToU8 } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { decodeLink, encodeLink, toBase64Url, type LinkPayload } from './codec';
+
+const CASE = {
+  id: 'lm4-2m-write-sets-d',
+  cpu: { paging: '4', cr3: '0x1000', wp: true, pse: false, nxe: true, smep: false, smap: false, ac: false, pke: false, pkru: '0x0', maxphyaddr: 46, gbpages: true },
+  ept: null,
+  memory: { '0x1000': '0x2003', '0x2008': '0x3003', '0x3008': '0x200083' },
+  access: { va: '0x40201234', op: 'write', cpl: 0, implicit: false },
+} as const;
+
+const payload = (over: Record<string, unknown> = {}): LinkPayload => ({ case: { ...CASE, ...over } as unknown as LinkPayload['case'], view: { step: 2 } });
+const raw = (obj: unknown) => 'v1.' + toBase64Url(deflateSync(strToU8(JSON.stringify(obj))));
+
+describe('share link codec', () => {
+  it('round-trips a scenario and the view', () => {
+    const frag = encodeLink(payload());
+    expect(frag).toMatch(/^v1\.[A-Za-z0-9_-]+$/);
+    const r = decodeLink('#' + frag);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.view.step).toBe(2);
+    expect(r.value.walkCase.scenario.cpu.cr3).toBe(0x1000);
+    expect(r.value.walkCase.scenario.memory.toJSON()).toEqual(CASE.memory);
+    expect(r.value.walkCase.access?.op).toBe('write');
+  });
+
+  it('compresses: a link is much shorter than its JSON', () => {
+    const memory: Record<string, string> = {};
+    for (let i = 0; i < 512; i++) memory['0x' + (0x2000 + i * 8).toString(16)] = '0x' + (0x100000 + i * 0x1000 + 7).toString(16);
+    const frag = encodeLink(payload({ memory: { ...CASE.memory, ...memory } }));
+    expect(frag.length).toBeLessThan(JSON.stringify(memory).length / 2.5);
+  });
+
+  it.each([
+    ['', 'link'],
+    ['#', 'link'],
+    ['#hello', 'link.version'],
+    ['#v2.abc', 'link.version'],
+    ['#v1.<script>alert(1)</script>', 'link.data'],
+    ['#v1.a', 'link.data'],
+    ['#v1.AAAA', 'link.data'],
+  ])('rejects %j naming %s', (frag, field) => {
+    const r = decodeLink(frag);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problem.field).toBe(field);
+  });
+
+  it('rejects a truncated link', () => {
+    const frag = encodeLink(payload());
+    const r = decodeLink(frag.slice(0, Math.floor(frag.length * 0.6)));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problem.field).toBe('link.data');
+  });
+
+  it('names the bad field inside the scenario', () => {
+    const r = decodeLink(raw({ case: { ...CASE, cpu: { ...CASE.cpu, maxphyaddr: 99 } }, view: { step: 0 } }));
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.problem.field).toBe('link.case.cpu.maxphyaddr');
+      expect(r.problem.message).toMatch(/32 to 52/);
+    }
+  });
+
+  it('rejects unknown keys, a missing access and a bad step', () => {
+    const a = decodeLink(raw({ case: CASE, view: { step: 0 }, evil: '<img src=x onerror=alert(1)>' }));
+    expect(!a.ok && a.problem.field).toBe('link.evil');
+    const { access: _drop, ...noAccess } = CASE;
+    void _drop;
+    const b = decodeLink(raw({ case: noAccess, view: { step: 0 } }));
+    expect(!b.ok && b.problem.field).toBe('link.case.access');
+    const c = decodeLink(raw({ case: CASE, view: { step: 'x' } }));
+    expect(!c.ok && c.problem.field).toBe('link.view.step');
+    const d = decodeLink(raw({ case: { ...CASE, __proto__: { polluted: true } }, view: { step: 0 } }));
+    expect(d.ok).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('rejects data that is not JSON or not UTF-8', () => {
+    const notJson = 'v1.' + toBase64Url(deflateSync(strToU8('{"case": ')));
+    const r1 = decodeLink(notJson);
+    expect(!r1.ok && r1.problem.message).toMatch(/JSON/);
+    const bad = 'v1.' + toBase64Url(deflateSync(new Uint8Array([0xff, 0xfe, 0xfd])));
+    const r2 = decodeLink(bad);
+    expect(!r2.ok && r2.problem.message).toMatch(/UTF-8/);
+  });
+
+  it('stops a decompression bomb', () => {
+    // Same code path as the 64 MiB production cap, at a size that keeps the test quick.
+    const zeros = new Uint8Array(3 * 1024 * 1024);
+    const bomb = 'v1.' + toBase64Url(deflateSync(zeros, { level: 9 }));
+    expect(bomb.length).toBeLessThan(8000);
+    const r = decodeLink(bomb, 2 * 1024 * 1024);
+    expect(!r.ok && r.problem.message).toMatch(/more than 2 MiB/);
+  });
+});
