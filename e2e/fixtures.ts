@@ -43,8 +43,8 @@ export class PagodaPage {
     await expect(this.page.getByRole('heading', { name: title })).toBeVisible();
   }
 
-  async virt(name: 'None' | 'EPT'): Promise<void> {
-    await this.virtualization.getByRole('radio', { name }).check();
+  async virt(name: 'None' | 'EPT' | 'Shadow paging' | 'Nested EPT'): Promise<void> {
+    await this.virtualization.getByRole('radio', { name, exact: true }).check(); // exact: 'EPT' is also part of 'Nested EPT'
   }
 
   /** The first hex number in the result: the physical address on success. */

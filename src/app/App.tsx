@@ -9,10 +9,17 @@ import { Inspector } from './Inspector';
 import { TreeCanvas } from './tree/TreeCanvas';
 import { ResultStatus, StepControls, StepSentence, WalkSteps } from './Walk';
 import { WalkGrid } from './WalkGrid';
+import { EventsLog } from './shadow/EventsLog';
+import { NestedDepths } from './shadow/NestedDepths';
+import { ShadowCounters } from './shadow/ShadowCounters';
+import { ShadowOps } from './shadow/ShadowOps';
+import { ShadowWalks } from './shadow/ShadowWalks';
+import { ShadowWorkbench } from './shadow/ShadowWorkbench';
 
 export function App() {
   const store = useAppStore();
   const ready = useApp((s) => s.ready);
+  const shadow = useApp((s) => s.shadow !== null);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => handleKey(store, e);
     window.addEventListener('keydown', onKey);
@@ -30,17 +37,39 @@ export function App() {
         </aside>
         <main className="center">
           <AddressBar />
-          <section className="walk-bar" aria-label="Walk">
-            <StepControls />
-            <StepSentence />
-          </section>
-          <TreeCanvas />
-          <WalkGrid />
+          {shadow ? (
+            <>
+              <ShadowOps />
+              <ShadowWorkbench />
+              <div className="shadow-events-strip">
+                <EventsLog />
+              </div>
+            </>
+          ) : (
+            <>
+              <section className="walk-bar" aria-label="Walk">
+                <StepControls />
+                <StepSentence />
+              </section>
+              <TreeCanvas />
+              <WalkGrid />
+            </>
+          )}
         </main>
         <aside className="side-panel" aria-label="Result and inspector">
           <ResultStatus />
-          <WalkSteps />
-          <Inspector />
+          {shadow ? (
+            <>
+              <NestedDepths />
+              <ShadowCounters />
+              <ShadowWalks />
+            </>
+          ) : (
+            <>
+              <WalkSteps />
+              <Inspector />
+            </>
+          )}
         </aside>
       </div>
       <Notice />

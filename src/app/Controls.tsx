@@ -1,6 +1,6 @@
 /** Paging mode, control-register bits, PKRU, MAXPHYADDR, and virtualization (EPT options). */
 import { useEffect, useState, type ReactNode } from 'react';
-import { useApp, useAppShallow } from './context';
+import { useApp, useAppShallow, useAppStore } from './context';
 import { usePending } from './usePending';
 import type { CpuJSON } from '../worker/types';
 
@@ -25,9 +25,11 @@ const MODES: [CpuJSON['paging'], string][] = [
 ];
 
 /** Virtualization choices; the shadow-MMU issue adds its entries here. */
-export const VIRTUALIZATION: { id: 'none' | 'ept'; label: string }[] = [
+export const VIRTUALIZATION: { id: 'none' | 'ept' | 'shadow' | 'nested'; label: string }[] = [
   { id: 'none', label: 'None' },
   { id: 'ept', label: 'EPT' },
+  { id: 'shadow', label: 'Shadow paging' },
+  { id: 'nested', label: 'Nested EPT' },
 ];
 
 function Check({ label, checked, disabled, hint, describedBy, onChange }: { label: string; checked: boolean; disabled?: boolean; hint?: string; describedBy?: string; onChange: (on: boolean) => Promise<unknown> }) {
@@ -113,16 +115,23 @@ export function CpuControls() {
 }
 
 export function VirtualizationControls() {
-  const { ept, paging } = useAppShallow((s) => ({ ept: s.doc?.ept ?? null, paging: s.doc?.cpu.paging }));
+  const { ept, paging, shadowMode } = useAppShallow((s) => ({ ept: s.doc?.ept ?? null, paging: s.doc?.cpu.paging, shadowMode: s.shadow?.mode ?? null }));
   const edit = useApp((s) => s.edit);
-  const [mode, run] = usePending<string>(ept ? 'ept' : 'none');
+  const store = useAppStore();
+  const [mode, run] = usePending<string>(shadowMode ?? (ept ? 'ept' : 'none'));
+  const choose = async (id: (typeof VIRTUALIZATION)[number]['id']) => {
+    const s = store.getState();
+    if (id === 'shadow' || id === 'nested') return s.startShadow(id);
+    if (s.shadow) await s.stopShadow();
+    return edit({ kind: 'virtualization', mode: id });
+  };
   if (!paging) return null;
   return (
     <Group title="Virtualization">
       <div role="radiogroup" aria-label="Virtualization" className="radio-row">
         {VIRTUALIZATION.map((v) => (
           <label key={v.id} className="check">
-            <input type="radio" name="virtualization" checked={mode === v.id} onChange={() => run(v.id, () => edit({ kind: 'virtualization', mode: v.id }))} />
+            <input type="radio" name="virtualization" checked={mode === v.id} onChange={() => run(v.id, () => choose(v.id))} />
             {v.label}
           </label>
         ))}

@@ -7,6 +7,7 @@ import type { StateCreator } from 'zustand';
 import { parseHex64 } from '../engine/bits';
 import type { AddressLayout, Edit, PresetInfo, Problem, Result, ScenarioDoc, Snapshot, StepTarget, Trace, TreeLayout } from '../worker/types';
 import type { AppState, Deps } from './types';
+import { isShadowPresetId } from './shadowSlice';
 
 export interface DocSlice {
   ready: boolean;
@@ -24,6 +25,8 @@ export interface DocSlice {
   vaError: string | null;
 
   boot(hash: string, saved: string | null): Promise<void>;
+  /** Take a snapshot the shadow MMU's answer carries. */
+  applySnapshot(s: Snapshot): void;
   openPreset(id: string): Promise<void>;
   openLink(fragment: string): Promise<boolean>;
   importFile(text: string, name: string): Promise<boolean>;
@@ -116,7 +119,17 @@ export const createDocSlice =
         if (s) apply(s);
       },
 
+      applySnapshot(s) {
+        apply(s, -1, true);
+        set({ draftVa: s.doc.access.va, vaError: null });
+      },
+
       async openPreset(id) {
+        if (isShadowPresetId(id)) {
+          await get().openShadowPreset(id);
+          return;
+        }
+        if (get().shadow) await get().stopShadow();
         const s = result(await client.openPreset(id));
         if (s) apply(s);
       },
@@ -160,6 +173,8 @@ export const createDocSlice =
           return;
         }
         await get().setAccess({ va: p.va });
+        const a = get().doc?.access;
+        if (get().shadow && a && get().vaError === null) await get().shadowOp({ kind: 'access', va: a.va, op: a.op, cpl: a.cpl });
       },
 
       async setAccess(patch) {
@@ -180,15 +195,18 @@ export const createDocSlice =
           return false;
         }
         apply(r.value, -1, true);
+        await get().shadowScenarioChanged();
         return true;
       },
 
       async undo() {
         apply(await client.undo(), -1, true);
+        await get().shadowScenarioChanged();
       },
 
       async redo() {
         apply(await client.redo(), -1, true);
+        await get().shadowScenarioChanged();
       },
     };
   };

@@ -3,6 +3,7 @@
  * exposes it with Comlink; tests call it directly. Every answer is plain data.
  */
 import { Session } from './session';
+import { createShadowApi } from './shadowApi';
 import type { AccessJSON, Edit, EntryInfo, PresetInfo, Result, Snapshot, ViewState } from './types';
 
 export function createApi(session = new Session()) {
@@ -19,6 +20,7 @@ export function createApi(session = new Session()) {
     inspect: (id: string, index: number): EntryInfo | null => session.inspect(id, index),
     exportCase: (): string => session.exportCase(),
     fragment: (view: ViewState): string => session.fragment(view),
+    ...createShadowApi(session),
   };
 }
 

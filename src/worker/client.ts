@@ -28,7 +28,7 @@ export function makeClient(api: Async<PagodaApi> | PagodaApi, dispose: () => voi
     },
     dispose,
   };
-  for (const k of ['presets', 'openPreset', 'openLink', 'openFile', 'setAccess', 'edit', 'undo', 'redo', 'setExpanded', 'inspect', 'exportCase', 'fragment']) {
+  for (const k of ['presets', 'openPreset', 'openLink', 'openFile', 'setAccess', 'edit', 'undo', 'redo', 'setExpanded', 'inspect', 'exportCase', 'fragment', 'shadowStart', 'shadowPreset', 'shadowRun', 'shadowStop']) {
     client[k] = (...a: unknown[]) => Promise.resolve(target[k](...a));
   }
   return client as unknown as EngineClient;

@@ -39,6 +39,7 @@ import {
   type WalkCase,
 } from '../engine';
 import { DEFAULT_PRESET_ID, PRESETS, presetById } from '../presets';
+import { shadowPresetInfos } from './shadowApi';
 import { decodeLink, encodeLink } from '../share/codec';
 import { COL_GAP, layoutTree } from './layout';
 import type {
@@ -85,7 +86,7 @@ export class Session {
   private selected: StepTarget | null = null;
 
   presets(): PresetInfo[] {
-    return PRESETS.map((p) => ({ id: p.id, title: p.title, paragraph: p.paragraph }));
+    return [...PRESETS.map((p) => ({ id: p.id, title: p.title, paragraph: p.paragraph })), ...shadowPresetInfos()];
   }
 
   openPreset(id: string = DEFAULT_PRESET_ID): Result<Snapshot> {
@@ -151,6 +152,21 @@ export class Session {
     this.undoStack.push(this.doc!);
     if (this.undoStack.length > UNDO_LIMIT) this.undoStack.shift();
     this.redoStack = [];
+  }
+
+  /** The open document (for the shadow MMU, which runs this guest). */
+  current(): Doc {
+    return this.need();
+  }
+
+  /** Take the guest as the shadow MMU now has it (A/D bits, stores); not an undoable edit. */
+  adopt(doc: Doc): Snapshot {
+    if (this.doc?.id !== doc.id) {
+      this.expanded.clear();
+      this.selected = null;
+    }
+    this.doc = doc;
+    return this.snapshot();
   }
 
   /** Change the access (address, kind, mode); not an undoable edit. */

@@ -64,7 +64,7 @@ export function ShadowWalks() {
       )}
       {last && <p className="small outcome">{last.outcome}</p>}
       <p className="hint small">
-        The CPU walks the {tableKind}; only when they do not allow the access does it exit, and KVM walks the guest’s own tables to fix them.
+        The CPU walks the {tableKind}; only when they do not allow the access does it exit, and KVM walks the guest’s own tables to fix them. The Result panel is a fresh walk of the guest’s tables as they are in memory: after a PTE store without INVLPG the shadow MMU may still give the old frame, as a TLB may.
       </p>
     </section>
   );

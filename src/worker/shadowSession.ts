@@ -1,0 +1,570 @@
+/**
+ * The worker's shadow-MMU session (issue 4): holds a ShadowMachine (shadow
+ * paging) or a NestedEptMachine (nested EPT), runs guest operations on it and
+ * answers with plain-data views: the guest's tables, the live shadow pages
+ * with the guest table each shadows, the events since it started, counters,
+ * and for the last operation the CPU's walk through the shadow tables, KVM's
+ * walk of the guest's tables after the exit, and the CPU's retry.
+ */
+import { classify, collectTree, disableEpt, eptFormat, guestFormat, guestRoot, hex64, hexNum, parseHex64, translate, traceWalk } from '../engine';
+import type { Access, AccessOp, PagingFormat, PhysMem, Scenario, TraceStep } from '../engine';
+import { NestedEptMachine, ShadowMachine, decodeRole, roleText, type ShadowEvent } from '../engine/shadow';
+import type { ShadowPage } from '../engine/shadow/pages';
+import type { ShadowRoot } from '../engine/shadow/roots';
+import { GUEST_SLOTS, shadowPresetById, type GuestOp, type NestedSetup, type ShadowSetup } from '../presets/shadow';
+import type { GuestTableView, NestedInfo, OpRecord, ShadowEventView, ShadowOpRequest, ShadowPageCard, ShadowView, WalkStepView } from './shadowTypes';
+import type { Result } from './types';
+
+/** Events kept for the log (older ones are counted as dropped). */
+export const EVENT_LIMIT = 600;
+/** Entries listed per guest table and SPTEs per shadow page. */
+const ROWS = 6;
+const OPS: AccessOp[] = ['read', 'write', 'fetch'];
+const OP_CODE: Record<AccessOp, 0 | 1 | 2> = { read: 0, write: 1, fetch: 2 };
+const TWO32 = 4294967296;
+const PAGING_NAME: Record<string, string> = { '32': '32-bit guest on a PAE root', pae: 'PAE guest on a PAE root', '4': '4-level guest', '5': '5-level guest' };
+
+const big = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+const vaOf = (a: Access): bigint => big(a.va.lo, a.va.hi);
+const hexBig = (v: bigint): string => '0x' + v.toString(16);
+const u64 = (v: bigint) => ({ lo: Number(v & 0xffffffffn), hi: Number((v >> 32n) & 0xffffffffn) });
+const spIdx = (va: bigint, level: number): number => Number((va >> BigInt(12 + 9 * (level - 1))) & 511n);
+
+type Machine = { kind: 'shadow'; m: ShadowMachine; spaces: { name: string; cr3: number }[]; space: number } | { kind: 'nested'; m: NestedEptMachine; setup: NestedSetup; ept: NonNullable<Scenario['ept']> };
+
+export class ShadowSession {
+  private mc: Machine | null = null;
+  private presetId: string | null = null;
+  private title = '';
+  private access: Access | null = null;
+  private script: GuestOp[] = [];
+  private next = 0;
+  private events: ShadowEventView[] = [];
+  private dropped = 0;
+  private last: OpRecord | null = null;
+  private prevCards = new Map<number, ShadowPageCard>();
+  private zapped: ShadowPageCard[] = [];
+  private created: number[] = [];
+  private hang: NestedInfo['hang'] = null;
+
+  /** Open a shadow preset by id. */
+  openPreset(id: string): Result<ShadowView> {
+    const p = shadowPresetById(id);
+    if (!p) return { ok: false, problem: { field: 'preset', message: `there is no shadow preset "${id}"` } };
+    return { ok: true, value: this.openSetup(p.build(), p.id, p.title) };
+  }
+
+  /** Run an arbitrary guest scenario under shadow paging (EPT, if on, is removed: shadow paging is the alternative to it). */
+  openGuest(s: Scenario, access: Access, title: string): Result<ShadowView> {
+    try {
+      const scenario = s.ept ? disableEpt(s) : s;
+      return { ok: true, value: this.openSetup({ mode: 'shadow', scenario, access, spaces: [{ name: 'the guest', cr3: scenario.cpu.cr3 }], slots: GUEST_SLOTS, script: [] }, null, title) };
+    } catch (e) {
+      return { ok: false, problem: { field: 'shadow', message: e instanceof Error ? e.message : String(e) } };
+    }
+  }
+
+  openSetup(setup: ShadowSetup | NestedSetup, presetId: string | null, title: string): ShadowView {
+    this.presetId = presetId;
+    this.title = title;
+    this.access = setup.access;
+    this.script = setup.script;
+    this.next = 0;
+    this.events = [];
+    this.dropped = 0;
+    this.last = null;
+    this.prevCards = new Map();
+    this.hang = null;
+    const memory = setup.scenario.memory.clone();
+    if (setup.mode === 'shadow') {
+      const m = new ShadowMachine({ cpu: setup.scenario.cpu, slots: setup.slots, memory });
+      this.mc = { kind: 'shadow', m, spaces: setup.spaces, space: 0 };
+    } else {
+      const ept = setup.scenario.ept!;
+      const m = new NestedEptMachine({
+        l1Memory: memory,
+        slots: setup.slots,
+        ept12: { levels: ept.levels, root: ept.root, ad: ept.ad, execonly: ept.execonly },
+        hostEptLevels: setup.hostEptLevels,
+        l1MaxPhyAddr: setup.l1MaxPhyAddr,
+        rule: setup.rule,
+        exposeEpt5: setup.exposeEpt5,
+      });
+      this.mc = { kind: 'nested', m, setup, ept };
+    }
+    this.collect();
+    return this.view();
+  }
+
+  get open(): boolean {
+    return this.mc !== null;
+  }
+
+  /** The guest as a scenario (memory as the guest now has it: A/D bits, stores) and the current access, for the main session. */
+  guest(): { scenario: Scenario; access: Access } | null {
+    const mc = this.mc;
+    if (mc === null || this.access === null) return null;
+    if (mc.kind === 'shadow') return { scenario: { cpu: { ...mc.m.cpu }, ept: null, memory: mc.m.mem.clone() }, access: this.access };
+    return { scenario: { cpu: { ...mc.setup.scenario.cpu }, ept: { ...mc.ept }, memory: mc.m.l1mem.clone() }, access: this.access };
+  }
+
+  setAccess(a: Access): void {
+    this.access = a;
+  }
+
+  run(req: ShadowOpRequest): Result<ShadowView> {
+    const mc = this.mc;
+    if (mc === null) return { ok: false, problem: { field: 'shadow', message: 'no shadow MMU is running' } };
+    try {
+      const op = this.toOp(req);
+      if (op === null) return { ok: true, value: this.view() };
+      this.exec(op);
+      if (req.kind === 'script') this.next++;
+      this.collect();
+      return { ok: true, value: this.view() };
+    } catch (e) {
+      this.collect();
+      return { ok: false, problem: { field: req.kind, message: e instanceof Error ? e.message : String(e) } };
+    }
+  }
+
+  private toOp(req: ShadowOpRequest): GuestOp | null {
+    const mc = this.mc!;
+    const hexv = (s: string, field: string): bigint => {
+      const v = parseHex64(s, true);
+      if (v === null) throw new Error(`${field} "${s.slice(0, 24)}" is not a hex number`);
+      return big(v.lo, v.hi);
+    };
+    switch (req.kind) {
+      case 'script':
+        return this.script[this.next] ?? null;
+      case 'access': {
+        const va = hexv(req.va, 'address');
+        this.access = { va: u64(va), op: req.op, cpl: req.cpl, implicit: false };
+        if (mc.kind === 'shadow') return { kind: 'access', va, op: req.op, cpl: req.cpl, note: '' };
+        return { kind: 'l2-access', gpa: this.l2gpa(), op: req.op, note: '' };
+      }
+      case 'store': {
+        const gpa = Number(hexv(req.gpa, 'address'));
+        const value = hexv(req.value, 'value');
+        return mc.kind === 'shadow' ? { kind: 'store', gpa, value, note: '' } : { kind: 'l1-store', gpa, value, note: '' };
+      }
+      case 'invlpg':
+        if (mc.kind === 'nested') return { kind: 'invept', note: '' };
+        return { kind: 'invlpg', va: req.va ? hexv(req.va, 'address') : this.access ? vaOf(this.access) : 0n, note: '' };
+      case 'cr3':
+        if (mc.kind === 'nested') return { kind: 'invept', note: '' };
+        return { kind: 'cr3', space: req.space ?? (mc.space + 1) % mc.spaces.length, note: '' };
+      case 'invept':
+        return { kind: 'invept', note: '' };
+    }
+  }
+
+  /** L2 guest-physical address of the current access: L2's own walk (its tables, read through EPT12). */
+  private l2gpa(): number {
+    const g = this.guest()!;
+    const r = translate(disableEpt(g.scenario), g.access);
+    if (r.outcome !== 'ok' || r.pa === undefined) throw new Error(`L2's own walk faults (${r.outcome}): L2 handles that itself, no exit`);
+    return r.pa;
+  }
+
+  private exec(op: GuestOp): void {
+    const mc = this.mc!;
+    const exits0 = mc.m.counters.exits;
+    const rec: OpRecord = { title: '', exits: 0, hardware: null, hardwareVerdict: null, guestWalk: null, guestWalkVerdict: null, retry: null, retryVerdict: null, outcome: '' };
+    if (mc.kind === 'shadow') {
+      const m = mc.m;
+      switch (op.kind) {
+        case 'access': {
+          const a: Access = { va: u64(op.va), op: op.op, cpl: op.cpl, implicit: false };
+          this.access = a;
+          rec.title = `${op.op} ${hexBig(op.va)} at CPL ${op.cpl}`;
+          const before = this.hwShadow(op.va, a);
+          rec.hardware = before.steps;
+          rec.hardwareVerdict = before.verdict;
+          const trace = traceWalk({ cpu: m.cpu, ept: null, memory: m.mem }, a);
+          const r = m.accessResult(a.va, OP_CODE[op.op], op.cpl);
+          rec.outcome =
+            r.outcome === 'ok' ? `The guest's ${op.op} reaches host-physical ${hexNum(r.pa!)}.` : r.outcome === 'pf' ? `The guest gets a #PF, error code ${hexNum(r.ec!)} (injected by KVM).` : 'The guest gets a #GP (non-canonical address).';
+          if (m.counters.exits > exits0 && r.outcome !== 'gp') {
+            rec.guestWalk = trace.steps.map(guestStep);
+            rec.guestWalkVerdict = `KVM's walk of the guest tables: ${trace.outcome.title}`;
+            const after = this.hwShadow(op.va, a);
+            rec.retry = after.steps;
+            rec.retryVerdict = after.verdict;
+          }
+          break;
+        }
+        case 'store':
+          rec.title = `guest store ${hexBig(op.value)} at guest-physical ${hexNum(op.gpa)}`;
+          m.store64(op.gpa, Number(op.value & 0xffffffffn), Number(op.value >> 32n));
+          rec.outcome = m.counters.exits > exits0 ? 'The store hit a write-protected guest page table and exited.' : 'The store completed without an exit.';
+          break;
+        case 'invlpg':
+          rec.title = `INVLPG ${hexBig(op.va)}`;
+          m.invlpg(Number(op.va & 0xffffffffn), Number(op.va >> 32n));
+          rec.outcome = 'INVLPG exits; KVM resyncs the SPTE for that address in the current and cached roots.';
+          break;
+        case 'cr3': {
+          const sp = mc.spaces[op.space];
+          if (!sp) throw new Error(`there is no address space ${op.space}`);
+          rec.title = op.space === mc.space ? `Load CR3 (reload ${hexNum(sp.cr3)})` : `Load CR3 ${hexNum(sp.cr3)} (${sp.name})`;
+          const hits = m.counters.rootHits;
+          m.loadCr3(sp.cr3);
+          mc.space = op.space;
+          rec.outcome = m.counters.rootHits > hits ? 'Root cache hit: the cached shadow tree is reused.' : `CR3 load exits; ${m.paeRoot ? 'PAE roots are not cached: the PAE root is rebuilt from the PDPTEs' : 'the root for this CR3 is ready'}.`;
+          break;
+        }
+        default:
+          throw new Error(`${op.kind} needs nested EPT`);
+      }
+    } else {
+      const m = mc.m;
+      switch (op.kind) {
+        case 'l2-access': {
+          rec.title = `L2 ${op.op} at L2 guest-physical ${hexNum(op.gpa)}`;
+          const code = OP_CODE[op.op];
+          const before = nestedHw(m.hwWalk(op.gpa, code));
+          rec.hardware = before.steps;
+          rec.hardwareVerdict = before.verdict;
+          const k = ept12Walk(m.l1mem, this.fmt12(), mc.ept.root, op.gpa);
+          const r = m.access(op.gpa, code);
+          rec.outcome =
+            r.outcome === 'ok'
+              ? `L2's ${op.op} reaches host-physical ${hexNum(r.hpa)}.`
+              : r.outcome === 'hang'
+                ? `L2 hangs: ${r.exits} EPT violations in a row for ${hexNum(r.gpa)}, and KVM finds nothing to fix.`
+                : r.outcome === 'ept_violation'
+                  ? 'EPT12 does not allow it: an EPT violation is reflected to L1.'
+                  : 'EPT12 is misconfigured: reflected to L1.';
+          if (m.counters.exits > exits0) {
+            rec.guestWalk = k.steps;
+            rec.guestWalkVerdict = k.verdict;
+            const after = nestedHw(m.hwWalk(op.gpa, code));
+            rec.retry = after.steps;
+            rec.retryVerdict = after.verdict;
+          }
+          const w = m.hwWalk(op.gpa, code);
+          this.hang = m.eptp02Levels !== m.ept02Levels && w.result !== 'ok' ? nestedHw(w) : null;
+          if (this.hang) this.hang = { steps: this.hang.steps, verdict: `EPTP02 says ${m.eptp02Levels} levels, EPT02 has ${m.ept02Levels}: ${w.text}` };
+          break;
+        }
+        case 'l1-store':
+          rec.title = `L1 store ${hexBig(op.value)} at L1 guest-physical ${hexNum(op.gpa)}`;
+          m.l1Store(op.gpa, Number(op.value & 0xffffffffn), Number(op.value >> 32n));
+          rec.outcome = m.counters.exits > exits0 ? 'The store hit a write-protected EPT12 table and exited.' : 'The store completed without an exit.';
+          break;
+        case 'invept':
+          rec.title = 'INVEPT (single context) by L1';
+          m.invept();
+          rec.outcome = 'INVEPT exits; KVM resyncs EPT02 from EPT12.';
+          break;
+        default:
+          throw new Error(`${op.kind} needs shadow paging`);
+      }
+    }
+    rec.exits = mc.m.counters.exits - exits0;
+    this.last = rec;
+  }
+
+  private fmt12(): PagingFormat {
+    const mc = this.mc as Extract<Machine, { kind: 'nested' }>;
+    return eptFormat({ levels: mc.ept.levels, maxphyaddr: mc.setup.l1MaxPhyAddr, execonly: mc.ept.execonly });
+  }
+
+  /** The CPU's walk of the current shadow root for `va`; the verdict comes from the machine's own hardware check. */
+  private hwShadow(va: bigint, a: Access): { steps: WalkStepView[]; verdict: string } {
+    const m = (this.mc as Extract<Machine, { kind: 'shadow' }>).m;
+    const steps: WalkStepView[] = [];
+    const r: ShadowRoot | null = m.root;
+    if (r === null) return { steps, verdict: 'No shadow root is loaded: KVM builds one before the guest runs.' };
+    let sp: ShadowPage | null;
+    if (r.pae !== null) {
+      const q = Number((va >> 30n) & 3n);
+      sp = r.pae[q];
+      steps.push({ level: 3, table: `PAE root ${hexNum(r.hpa)}`, index: q, entry: sp ? `→ #${sp.id}` : '0', note: sp ? `PAE root entry ${q} → shadow page #${sp.id}` : `PAE root entry ${q} is empty`, state: sp ? 'ok' : 'stop' });
+    } else sp = r.sp;
+    const stale = sp !== null && sp.invalid;
+    while (sp !== null && !sp.invalid) {
+      const i = spIdx(va, sp.level);
+      const table = `shadow page #${sp.id} (L${sp.level})`;
+      if (!sp.isPresent(i)) {
+        steps.push({ level: sp.level, table, index: i, entry: '0', note: `SPTE ${i} not present: #PF, which exits to KVM`, state: 'stop' });
+        break;
+      }
+      const c = sp.child[i];
+      const entry = hex64(sp.lo[i], sp.hi[i]);
+      if (c !== null) {
+        steps.push({ level: sp.level, table, index: i, entry, note: `→ shadow page #${c.id}`, state: 'ok' });
+        sp = c;
+        continue;
+      }
+      steps.push({ level: sp.level, table, index: i, entry, note: `leaf → host ${hexNum(frameOf(sp.lo[i], sp.hi[i]))} ${x86Rights(sp.lo[i], sp.hi[i])}`, state: 'leaf' });
+      break;
+    }
+    const pa = stale ? -1 : m.hwWalk(a.va.lo >>> 0, a.va.hi >>> 0, OP_CODE[a.op], a.cpl === 3, false);
+    const leaf = steps.length > 0 && steps[steps.length - 1].state === 'leaf';
+    if (pa >= 0) return { steps, verdict: `The CPU translates it through the shadow tables to host ${hexNum(pa)}: no exit.` };
+    if (stale) return { steps, verdict: 'The root was zapped: KVM rebuilds it, then the access faults into KVM.' };
+    if (leaf) {
+      steps[steps.length - 1].state = 'stop';
+      return { steps, verdict: `The leaf SPTE does not allow this ${a.op}: #PF, which exits to KVM.` };
+    }
+    return { steps, verdict: 'The shadow tables do not map it: #PF, which exits to KVM.' };
+  }
+
+  /** Move new events into the log, and note which pages appeared and which were zapped. */
+  private collect(): void {
+    const mc = this.mc;
+    if (mc === null) return;
+    const fresh: ShadowEvent[] = mc.m.drainEvents();
+    for (const e of fresh) this.events.push({ seq: e.seq, type: e.type, exit: e.type === 'exit', text: e.text });
+    if (this.events.length > EVENT_LIMIT) {
+      const cut = this.events.length - EVENT_LIMIT;
+      this.events.splice(0, cut);
+      this.dropped += cut;
+    }
+    const cards = this.cards();
+    const now = new Map(cards.map((c) => [c.id, c]));
+    this.created = cards.filter((c) => !this.prevCards.has(c.id)).map((c) => c.id);
+    this.zapped = [...this.prevCards.values()].filter((c) => !now.has(c.id));
+    this.prevCards = now;
+  }
+
+  private livePages(): ShadowPage[] {
+    const mc = this.mc!;
+    return mc.m.store.live().filter((p) => !p.invalid);
+  }
+
+  private cards(): ShadowPageCard[] {
+    const mc = this.mc!;
+    const roots = new Set<number>();
+    const current = new Set<number>();
+    if (mc.kind === 'shadow') {
+      const add = (r: ShadowRoot | null, cur: boolean) => {
+        if (r === null) return;
+        for (const p of r.pae ?? [r.sp]) {
+          if (p === null) continue;
+          roots.add(p.id);
+          if (cur) current.add(p.id);
+        }
+      };
+      add(mc.m.root, true);
+      mc.m.prevRoots.forEach((r) => add(r, false));
+    } else {
+      roots.add(mc.m.root.id);
+      current.add(mc.m.root.id);
+    }
+    const ept = mc.kind === 'nested';
+    const tables = this.guestTables(false);
+    return this.livePages().map((sp) => {
+      const role = decodeRole(sp.role);
+      const sptes: ShadowPageCard['sptes'] = [];
+      let present = 0;
+      for (let i = 0; i < 512; i++) {
+        if (!sp.isPresent(i)) continue;
+        present++;
+        if (sptes.length >= ROWS) continue;
+        const c = sp.child[i];
+        const label = c !== null ? `→ #${c.id}` : `gfn ${hexNum(sp.gfnOf[i])} → ${hexNum(frameOf(sp.lo[i], sp.hi[i]))} ${ept ? eptRights(sp.lo[i]) : x86Rights(sp.lo[i], sp.hi[i])}`;
+        sptes.push({ index: i, value: hex64(sp.lo[i], sp.hi[i]), label });
+      }
+      const gt = sp.direct ? null : (tables.find((t) => t.gfn === sp.gfn && t.level === sp.level) ?? tables.find((t) => t.gfn === sp.gfn) ?? null);
+      const what = sp.direct ? `direct, maps guest frames from ${hexNum(sp.gfn)}` : `shadows guest ${gt ? gt.name : 'table'} at frame ${hexNum(sp.gfn)}`;
+      return {
+        id: sp.id,
+        level: sp.level,
+        gfn: hexNum(sp.gfn),
+        hpa: hexNum(sp.hpa),
+        direct: sp.direct,
+        role: roleText(sp.role),
+        quadrant: role.quadrant,
+        unsync: sp.unsync,
+        unsyncChildren: sp.unsyncChildren,
+        writeProtected: !sp.direct && !sp.unsync,
+        root: roots.has(sp.id),
+        currentRoot: current.has(sp.id),
+        writeFlooding: sp.writeFlooding,
+        sptes,
+        moreSptes: present - sptes.length,
+        guestTable: gt ? gt.id : null,
+        summary: `Level ${sp.level} shadow page #${sp.id}, ${what}; role ${roleText(sp.role)}${sp.unsync ? '; unsync' : !sp.direct ? '; write-protected' : ''}`,
+      };
+    });
+  }
+
+  /** The guest's tables reachable from every address space (for nested EPT: EPT12). */
+  private guestTables(withLinks = true): GuestTableView[] {
+    const mc = this.mc!;
+    const roots: { f: PagingFormat; mem: PhysMem; root: number; space: number }[] = [];
+    if (mc.kind === 'shadow') {
+      mc.spaces.forEach((s, k) => {
+        const cpu = { ...mc.m.cpu, cr3: s.cr3 };
+        roots.push({ f: guestFormat(cpu), mem: mc.m.mem, root: guestRoot(cpu), space: k });
+      });
+    } else roots.push({ f: this.fmt12(), mem: mc.m.l1mem, root: mc.ept.root - (mc.ept.root % 4096), space: 0 });
+    const byId = new Map<string, GuestTableView>();
+    const out: GuestTableView[] = [];
+    for (const r of roots) {
+      const tree = collectTree(r.f, r.mem, r.root, { maxTables: 200 });
+      for (const t of tree.tables) {
+        const gfn = Math.floor(t.base / 4096);
+        const id = `gt-${gfn.toString(16)}-${t.level}`;
+        const seen = byId.get(id);
+        if (seen) {
+          if (!seen.spaces.includes(r.space)) seen.spaces.push(r.space);
+          continue;
+        }
+        const entries = t.entries.slice(0, ROWS).map((e) => ({
+          index: e.index,
+          addr: hexNum(t.base + e.index * r.f.entryBytes),
+          value: hex64(e.lo, e.hi),
+          label:
+            e.kind === 'table'
+              ? `→ ${r.f.levels[t.level - 1].name} ${hexNum(e.target)}`
+              : e.kind === 'leaf'
+                ? `${sizeText(e.size)} page → ${hexNum(e.target)}`
+                : e.kind === 'reserved'
+                  ? 'reserved bits set'
+                  : 'not present',
+        }));
+        const v: GuestTableView = { id, gfn, base: hexNum(t.base), level: t.level, name: t.name, entryBytes: r.f.entryBytes, spaces: [r.space], entries, more: t.entries.length - entries.length, shadowedBy: [], writeProtected: false };
+        byId.set(id, v);
+        out.push(v);
+      }
+    }
+    if (withLinks) {
+      for (const c of this.prevCards.values()) {
+        if (c.guestTable === null) continue;
+        const t = byId.get(c.guestTable);
+        if (!t) continue;
+        t.shadowedBy.push(c.id);
+        if (c.writeProtected) t.writeProtected = true;
+      }
+    }
+    return out;
+  }
+
+  view(): ShadowView {
+    const mc = this.mc!;
+    const c = mc.m.counters;
+    let nested: NestedInfo | null = null;
+    let guestMode: string;
+    let address: string;
+    let spaces: ShadowView['spaces'] = [];
+    if (mc.kind === 'shadow') {
+      guestMode = PAGING_NAME[mc.m.cpu.paging] ?? mc.m.cpu.paging;
+      address = this.access ? hexBig(vaOf(this.access)) : '0x0';
+      spaces = mc.spaces.map((s, k) => ({ name: s.name, cr3: hexNum(s.cr3), current: k === mc.space }));
+    } else {
+      const m = mc.m;
+      guestMode = `L2 under a ${mc.ept.levels}-level EPT12`;
+      address = this.access ? hexBig(vaOf(this.access)) : '0x0';
+      nested = { rule: m.rule, hostEptLevels: mc.setup.hostEptLevels, ept01: m.ept01Levels, ept12: mc.ept.levels, ept02: m.ept02Levels, eptp02: m.eptp02Levels, ept5Exposed: m.ept5Exposed, hang: this.hang };
+    }
+    return {
+      mode: mc.kind,
+      presetId: this.presetId,
+      title: this.title,
+      guestMode,
+      address,
+      spaces,
+      guestTables: this.guestTables(),
+      pages: [...this.prevCards.values()],
+      zapped: this.zapped,
+      created: this.created,
+      events: this.events,
+      eventsDropped: this.dropped,
+      counters: {
+        exits: c.exits,
+        spAlive: c.spAlive,
+        sptes: c.sptesPresent,
+        pageFaultExits: c.pageFaultExits,
+        trackedWriteExits: c.trackedWriteExits,
+        invlpgExits: c.invlpgExits,
+        cr3Exits: c.cr3Exits,
+        eptViolationExits: c.eptViolationExits,
+        spCreated: c.spCreated,
+        spZapped: c.spZapped,
+        unsyncs: c.unsyncs,
+        syncs: c.syncs,
+        floods: c.floods,
+        rootHits: c.rootHits,
+        rootMisses: c.rootMisses,
+      },
+      last: this.last,
+      script: { next: this.next, ops: this.script.map(opText) },
+      nested,
+    };
+  }
+}
+
+function opText(op: GuestOp): string {
+  const what =
+    op.kind === 'access'
+      ? `${op.op} ${hexBig(op.va)} (CPL ${op.cpl})`
+      : op.kind === 'store'
+        ? `guest store ${hexBig(op.value)} → ${hexNum(op.gpa)}`
+        : op.kind === 'invlpg'
+          ? `INVLPG ${hexBig(op.va)}`
+          : op.kind === 'cr3'
+            ? `Load CR3 (space ${op.space + 1})`
+            : op.kind === 'l2-access'
+              ? `L2 ${op.op} at ${hexNum(op.gpa)}`
+              : op.kind === 'l1-store'
+                ? `L1 store ${hexBig(op.value)} → ${hexNum(op.gpa)}`
+                : 'INVEPT';
+  return op.note ? `${what}: ${op.note}` : what;
+}
+
+const sizeText = (n: number): string => (n >= 2 ** 30 ? `${n / 2 ** 30} GiB` : n >= 2 ** 20 ? `${n / 2 ** 20} MiB` : `${n / 1024} KiB`);
+const frameOf = (lo: number, hi: number): number => (hi & 0xfffff) * TWO32 + ((lo & 0xfffff000) >>> 0);
+const x86Rights = (lo: number, hi: number): string => `${lo & 4 ? 'U' : 'S'} ${lo & 2 ? 'W' : 'RO'} ${hi & 0x80000000 ? 'NX' : 'X'}`;
+const eptRights = (lo: number): string => `${lo & 1 ? 'R' : '-'}${lo & 2 ? 'W' : '-'}${lo & 4 ? 'X' : '-'}`;
+
+function guestStep(s: TraceStep): WalkStepView {
+  return { level: s.level, table: `${s.structure} ${s.tableBase}`, index: s.index, entry: s.value, note: s.text, state: s.stop ? 'stop' : s.entryKind === 'leaf' ? 'leaf' : 'ok' };
+}
+
+/** The CPU's EPT02 walk (HwEptWalk) as steps. */
+function nestedHw(w: ReturnType<NestedEptMachine['hwWalk']>): { steps: WalkStepView[]; verdict: string } {
+  const steps = w.steps.map((s, k): WalkStepView => ({
+    level: s.cpuLevel,
+    table: s.sp !== null ? `EPT02 page #${s.sp} (L${s.spLevel}) at ${hexNum(s.tableHpa)}` : `host page ${hexNum(s.tableHpa)}`,
+    index: s.index,
+    entry: s.entry,
+    note: s.note,
+    state: k === w.steps.length - 1 ? (w.result === 'ok' ? 'leaf' : 'stop') : 'ok',
+  }));
+  const verdict = w.result === 'ok' ? `The CPU translates it through EPT02 (${w.eptp02Levels} levels): ${w.text}; no exit.` : `EPT02 walk with ${w.eptp02Levels} levels: ${w.text}: EPT violation, which exits to KVM.`;
+  return { steps, verdict };
+}
+
+/** KVM's walk of EPT12 (in L1's memory) for an L2 guest-physical address, as steps. */
+export function ept12Walk(mem: PhysMem, f: PagingFormat, root: number, gpa: number): { steps: WalkStepView[]; verdict: string } {
+  const steps: WalkStepView[] = [];
+  let base = root - (root % 4096);
+  for (let l = f.rootLevel; l >= 1; l--) {
+    const L = f.levels[l];
+    const index = Math.floor(gpa / 2 ** L.shift) % 512;
+    const ea = base + index * 8;
+    const lo = mem.read32(ea);
+    const hi = mem.read32(ea + 4);
+    const kind = classify(f, l, lo, hi);
+    const table = `EPT12 ${L.name} ${hexNum(base)}`;
+    if (kind === 'not-present' || kind === 'reserved') {
+      steps.push({ level: l, table, index, entry: hex64(lo, hi), note: kind === 'reserved' ? 'misconfigured' : 'not present', state: 'stop' });
+      return { steps, verdict: `EPT12 does not map ${hexNum(gpa)}: KVM reflects the exit to L1.` };
+    }
+    if (kind === 'leaf') {
+      const l1 = f.leafBase(lo, hi, l) + (gpa % 2 ** L.shift);
+      steps.push({ level: l, table, index, entry: hex64(lo, hi), note: `leaf → L1 guest-physical ${hexNum(l1)} ${eptRights(lo)}`, state: 'leaf' });
+      return { steps, verdict: `EPT12 maps it to L1 guest-physical ${hexNum(l1)}; KVM resolves that through the memslots and installs the EPT02 SPTE.` };
+    }
+    base = f.tableBase(lo, hi);
+    steps.push({ level: l, table, index, entry: hex64(lo, hi), note: `→ ${f.levels[l - 1].name} ${hexNum(base)}`, state: 'ok' });
+  }
+  return { steps, verdict: 'EPT12 walk ran out of levels.' };
+}
+
+export { OPS };
