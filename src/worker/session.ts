@@ -38,6 +38,7 @@ import {
   type Tree,
   type WalkCase,
 } from '../engine';
+import { resultToJSON } from '../engine/vectors';
 import { DEFAULT_PRESET_ID, PRESETS, presetById } from '../presets';
 import { shadowPresetInfos } from './shadowApi';
 import { decodeLink, encodeLink } from '../share/codec';
@@ -485,16 +486,5 @@ function addressLayout(f: PagingFormat): AddressLayout {
 
 /** FORMAT.md `expect` for an export, from the engine's result. */
 function expectOf(s: Scenario, a: Access): Record<string, unknown> {
-  const r = translate(s, a);
-  const out: Record<string, unknown> = { outcome: r.outcome };
-  if (r.pa !== undefined) out.pa = hexNum(r.pa);
-  if (r.size !== undefined) out.size = r.size;
-  if (r.ec !== undefined) out.ec = hexNum(r.ec);
-  if (r.gpa !== undefined) out.gpa = hexNum(r.gpa);
-  if (r.qual !== undefined) out.qual = hexNum(r.qual);
-  out.refs = r.refs.map((x) => [x.kind, x.level, hexNum(x.pa), hex64(x.lo, x.hi)]);
-  const writes: Record<string, string> = {};
-  for (const w of r.writes) writes[hexNum(w.pa)] = hex64(w.lo, w.hi);
-  out.writes = writes;
-  return out;
+  return { ...resultToJSON(translate(s, a)) };
 }

@@ -7,7 +7,7 @@
  * 4 KiB SPTEs maps them (KVM's choice whenever the range holds shadowed page
  * tables; Pagoda takes it always, so every leaf SPTE is 4 KiB).
  */
-import { ACC_U, ACC_W, ACC_X, childRole } from './role';
+import { ACC_U, ACC_W, ACC_X } from './role';
 import type { ShadowPage } from './pages';
 import type { ShadowMachine } from './machine';
 import { hx } from './events';
@@ -121,33 +121,9 @@ function fetch(m: ShadowMachine, vaLo: number, vaHi: number, G: number, gfn: num
   sp.writeFlooding = 0;
   while (sp.level > G) {
     const i = spIndex(vaLo, vaHi, sp.level);
-    let c = sp.child[i];
-    if (c === null) {
-      const r = st.get(Math.floor(g.entryGpa[sp.level - 1] / 4096), childRole(sp.role, false, m.ptAcc[sp.level], i));
-      c = r.sp;
-      // Sync before linking: the guest need not flush when it makes an entry present.
-      if (!r.created && c.unsyncChildren > 0) st.syncChildren(c);
-      st.link(sp, i, c);
-    }
-    c.writeFlooding = 0;
-    sp = c;
+    sp = st.indirectChild(sp, i, Math.floor(g.entryGpa[sp.level - 1] / 4096), m.ptAcc[sp.level]);
   }
-  while (sp.level > 1) {
-    const i = spIndex(vaLo, vaHi, sp.level);
-    const role = childRole(sp.role, true, acc, i);
-    let c = sp.child[i];
-    // validate_direct_spte: a direct child made for other rights is unlinked and rebuilt.
-    if (c !== null && c.role !== role) {
-      st.dropSpte(sp, i);
-      c = null;
-    }
-    if (c === null) {
-      const span = 2 ** (9 * (sp.level - 1));
-      c = st.get(gfn - (gfn % span), role).sp;
-      st.link(sp, i, c);
-    }
-    sp = c;
-  }
+  while (sp.level > 1) sp = st.directChild(sp, spIndex(vaLo, vaHi, sp.level), gfn, acc);
   setLeaf(m, sp, spIndex(vaLo, vaHi, 1), gfn, hpa, acc, pkey, hostWritable, true);
 }
 

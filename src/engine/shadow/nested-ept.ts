@@ -24,7 +24,7 @@ import { EPT_MISCONFIG, FETCH, OK, WRITE, Walker, type OpCode } from '../walk';
 import { EventLog, hx, type ShadowCounters, type ShadowEvent } from './events';
 import { HostMemory, type MemSlot } from './host';
 import { PageStore, SPTE_PRESENT, type ShadowPage } from './pages';
-import { ACC_ALL, childRole, encodeRole } from './role';
+import { ACC_ALL, encodeRole } from './role';
 import { guestStore, trackWrite } from './write-track';
 
 export type NestedRule = 'v5.7+' | 'v5.6-fixed4' | 'v4.14-2020-bug';
@@ -240,33 +240,10 @@ export class NestedEptMachine {
     // With a 4-level EPT02 for a deeper EPT12 (never under these rules) levels would not line up; they always do here.
     const top = Math.min(sp.level, this.fmt12.rootLevel);
     while (sp.level > w.leafLevel && sp.level <= top) {
-      const i = idxAt(sp.level);
-      let c = sp.child[i];
-      if (c === null) {
-        const r = st.get(Math.floor(w.tables[sp.level - 1] / 4096), childRole(sp.role, false, w.ptAcc[sp.level], i));
-        c = r.sp;
-        if (!r.created && c.unsyncChildren > 0) st.syncChildren(c);
-        st.link(sp, i, c);
-      }
-      c.writeFlooding = 0;
-      sp = c;
+      sp = st.indirectChild(sp, idxAt(sp.level), Math.floor(w.tables[sp.level - 1] / 4096), w.ptAcc[sp.level]);
     }
     const gfn = Math.floor(w.l1gpa / 4096);
-    while (sp.level > 1) {
-      const i = idxAt(sp.level);
-      const role = childRole(sp.role, true, w.acc, i);
-      let c = sp.child[i];
-      if (c !== null && c.role !== role) {
-        st.dropSpte(sp, i);
-        c = null;
-      }
-      if (c === null) {
-        const span = 2 ** (9 * (sp.level - 1));
-        c = st.get(gfn - (gfn % span), role).sp;
-        st.link(sp, i, c);
-      }
-      sp = c;
-    }
+    while (sp.level > 1) sp = st.directChild(sp, idxAt(sp.level), gfn, w.acc);
     this.setLeaf(sp, idxAt(1), gfn, hpa - (hpa % 4096), w.acc, true);
   }
 

@@ -8,7 +8,7 @@
  * paging, EPT for EPT02) is the owner's business; this file only needs the
  * software "MMU-present" bit 11 and W = bit 1, which both formats share.
  */
-import { ACC_W, roleDirect, roleLevel, roleText } from './role';
+import { ACC_W, childRole, roleDirect, roleLevel, roleText } from './role';
 import { EventLog, hx } from './events';
 import type { HostMemory } from './host';
 
@@ -181,6 +181,43 @@ export class PageStore {
   }
 
   /** Link `child` under SPTE `i` of `parent` (link_shadow_page). */
+  /**
+   * FNAME(fetch), one indirect level: the page shadowing guest table `tableGfn`
+   * below `sp[i]` with the rights above it, found or created, synced before it
+   * is linked when it has unsync children (the guest need not flush when it
+   * makes an entry present).
+   */
+  indirectChild(sp: ShadowPage, i: number, tableGfn: number, acc: number): ShadowPage {
+    let c = sp.child[i];
+    if (c === null) {
+      const r = this.get(tableGfn, childRole(sp.role, false, acc, i));
+      c = r.sp;
+      if (!r.created && c.unsyncChildren > 0) this.syncChildren(c);
+      this.link(sp, i, c);
+    }
+    c.writeFlooding = 0;
+    return c;
+  }
+
+  /**
+   * FNAME(fetch), one direct level below a guest large page at `gfn`;
+   * validate_direct_spte: a direct child made for other rights is unlinked and rebuilt.
+   */
+  directChild(sp: ShadowPage, i: number, gfn: number, acc: number): ShadowPage {
+    const role = childRole(sp.role, true, acc, i);
+    let c = sp.child[i];
+    if (c !== null && c.role !== role) {
+      this.dropSpte(sp, i);
+      c = null;
+    }
+    if (c === null) {
+      const span = 2 ** (9 * (sp.level - 1));
+      c = this.get(gfn - (gfn % span), role).sp;
+      this.link(sp, i, c);
+    }
+    return c;
+  }
+
   link(parent: ShadowPage, i: number, child: ShadowPage): void {
     if (parent.isPresent(i)) this.dropSpte(parent, i);
     const hpa = child.hpa;
