@@ -3,6 +3,8 @@ import { defineConfig, devices } from '@playwright/test';
 
 // Use the system Chromium here (browser downloads fail); Playwright's own elsewhere.
 const executablePath = process.env.CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+// A port of the tests' own, never an already-running server (which may serve an older build).
+const PORT = Number(process.env.PW_PORT ?? 4174);
 
 export default defineConfig({
   testDir: 'e2e',
@@ -14,7 +16,7 @@ export default defineConfig({
   expect: { timeout: 15_000, toHaveScreenshot: { animations: 'disabled' } },
   reporter: [['list']],
   use: {
-    baseURL: 'http://localhost:4173',
+    baseURL: `http://localhost:${PORT}`,
     viewport: { width: 1280, height: 800 },
     reducedMotion: 'reduce',
     screenshot: 'only-on-failure',
@@ -34,9 +36,9 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: 'npx vite preview --port 4173 --strictPort',
-    url: 'http://localhost:4173',
-    reuseExistingServer: !process.env.CI,
+    command: `npx vite preview --port ${PORT} --strictPort`,
+    url: `http://localhost:${PORT}`,
+    reuseExistingServer: false,
     timeout: 60_000,
   },
 });

@@ -197,7 +197,9 @@ export class ShadowSession {
         }
         case 'store':
           rec.title = `guest store ${hexBig(op.value)} at guest-physical ${hexNum(op.gpa)}`;
-          m.store64(op.gpa, Number(op.value & 0xffffffffn), Number(op.value >> 32n));
+          // A 32-bit guest writes its 4-byte entries with 4-byte stores.
+          if (m.cpu.paging === '32' && op.value <= 0xffffffffn && op.gpa % 4 === 0) m.store32(op.gpa, Number(op.value));
+          else m.store64(op.gpa, Number(op.value & 0xffffffffn), Number(op.value >> 32n));
           rec.outcome = m.counters.exits > exits0 ? 'The store hit a write-protected guest page table and exited.' : 'The store completed without an exit.';
           break;
         case 'invlpg':

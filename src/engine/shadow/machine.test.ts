@@ -106,6 +106,31 @@ describe('shadow machine', () => {
     expect(decodeRole(pt.roleWord)).toMatchObject({ has4ByteGpte: true, quadrant: 0 });
   });
 
+  it('a 32-bit guest edits one 4-byte PDE: a 4-byte store updates that entry, an 8-byte one is misaligned and zaps', () => {
+    const build = () => {
+      const b = new ScenarioBuilder({ paging: '32', nxe: false }, { tableBase: 0x10_0000 });
+      b.map(0x0040_0000n, 0x9000, KiB4, { w: true, u: true });
+      b.map(0x0080_0000n, 0xa000, KiB4, { w: true, u: true });
+      const m = machine(b);
+      expect(m.access(0x0040_0000, 0, READ, true, false)).toBe(OK);
+      expect(m.access(0x0080_0000, 0, READ, true, false)).toBe(OK);
+      return { b, m, pde: b.cpu.cr3 + 2 * 4 };
+    };
+    // PDE 2 (0x800000) becomes not present.
+    const a = build();
+    const zapped0 = a.m.counters.spZapped;
+    a.m.store32(a.pde, 0);
+    expect(a.m.counters.spZapped).toBe(zapped0);
+    expect(a.m.access(0x0080_0000, 0, READ, true, false)).toBe(PF);
+    expect(a.m.access(0x0040_0000, 0, READ, true, false)).toBe(OK);
+    // The same edit as an 8-byte store also rewrites PDE 3 and is a misaligned write for 4-byte entries.
+    const c = build();
+    const zapped1 = c.m.counters.spZapped;
+    c.m.store64(c.pde, 0, c.b.mem.read32(c.pde + 4));
+    expect(c.m.counters.spZapped).toBeGreaterThan(zapped1);
+    expect(c.m.access(0x0080_0000, 0, READ, true, false)).toBe(PF);
+  });
+
   it('a PAE guest: root entries from the PDPTE registers, reloaded only by CR3 loads', () => {
     const b = new ScenarioBuilder({ paging: 'pae' }, { tableBase: 0x10_0000 });
     b.map(0x4000_1000n, 0x5000, KiB4, { w: true });

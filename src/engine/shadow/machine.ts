@@ -162,6 +162,11 @@ export class ShadowMachine implements PageOwner {
     guestStore(this, gpa, lo >>> 0, hi >>> 0);
   }
 
+  /** A 4-byte store, as a 32-bit guest kernel writes one of its entries. */
+  store32(gpa: number, v: number): void {
+    guestStore(this, gpa, v >>> 0, 0, 4);
+  }
+
   /** INVLPG: exits; KVM resyncs this address's SPTE in the current and previous roots (kvm_mmu_invlpg). */
   invlpg(vaLo: number, vaHi: number): void {
     this.ev.exit('invlpg', this.ev.on ? `exit: INVLPG ${hex64(vaLo, vaHi)}` : '');

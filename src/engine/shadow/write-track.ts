@@ -80,18 +80,19 @@ export function trackWrite(m: TrackedMmu, gpa: number, bytes: number): void {
  * pages exits once as a write fault and its pages go unsync (later stores do
  * not exit, and the shadow may be stale until INVLPG or a CR3 load).
  */
-export function guestStore(m: TrackedMmu, gpa: number, lo: number, hi: number): void {
+export function guestStore(m: TrackedMmu, gpa: number, lo: number, hi: number, bytes: 4 | 8 = 8): void {
+  const write = () => (bytes === 8 ? m.mem.write64(gpa, lo, hi) : m.mem.write32(gpa, lo));
   const st = m.store;
   const gfn = Math.floor(gpa / 4096);
   if (!st.isShadowed(gfn)) {
-    m.mem.write64(gpa, lo, hi);
+    write();
     return;
   }
   if (st.isWriteTracked(gfn)) {
     m.ev.exit('tracked-write', m.ev.on ? `exit: guest store to ${hx(gpa)} hits write-tracked page table gfn ${hx(gfn)}; KVM emulates it` : '');
-    m.mem.write64(gpa, lo, hi);
+    write();
     m.ev.counters.emulated++;
-    trackWrite(m, gpa, 8);
+    trackWrite(m, gpa, bytes);
     return;
   }
   let allUnsync = true;
@@ -102,5 +103,5 @@ export function guestStore(m: TrackedMmu, gpa: number, lo: number, hi: number): 
     // The faulting SPTE becomes writable: the store completes without emulation.
     if (m.ev.on) m.ev.emit('wp-off', `write protection off for gfn ${hx(gfn)} (unsync)`, { gfn });
   }
-  m.mem.write64(gpa, lo, hi);
+  write();
 }
