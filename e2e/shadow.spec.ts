@@ -47,6 +47,20 @@ test.describe('shadow MMU', () => {
     await expect(page.getByRole('region', { name: 'Shadow pages' })).toHaveCount(0);
   });
 
+  test('the link keeps shadow paging: a reload comes back to it', async ({ app, page }) => {
+    await app.open();
+    const ui = shadowUi(page);
+    await expect.poll(() => page.evaluate(() => location.hash.length)).toBeGreaterThan(10);
+    const before = await page.evaluate(() => location.hash);
+    await ui.shadowRadio.check();
+    await expect(ui.pages).toHaveCount(1);
+    // The same scenario, now with the shadow MMU in the view state: the link changes.
+    await expect.poll(() => page.evaluate(() => location.hash)).not.toBe(before);
+    await page.reload();
+    await expect(ui.shadowRadio).toBeChecked();
+    await expect(ui.pages).toHaveCount(1);
+  });
+
   test('a PTE store goes unsync; stale until INVLPG', async ({ app, page }) => {
     await app.open();
     const ui = shadowUi(page);

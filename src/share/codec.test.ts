@@ -26,6 +26,13 @@ describe('share link codec', () => {
     expect(r.value.walkCase.access?.op).toBe('write');
   });
 
+  it('carries the shadow-MMU mode in the view, and names a bad one', () => {
+    const r = decodeLink(encodeLink({ ...payload(), view: { step: -1, virt: 'nested' } }));
+    expect(r.ok && r.value.view).toEqual({ step: -1, virt: 'nested' });
+    const bad = decodeLink(raw({ case: CASE, view: { step: 0, virt: 'xen' } }));
+    expect(!bad.ok && bad.problem.field).toBe('link.view.virt');
+  });
+
   it('compresses: a link is much shorter than its JSON', () => {
     const memory: Record<string, string> = {};
     for (let i = 0; i < 512; i++) memory['0x' + (0x2000 + i * 8).toString(16)] = '0x' + (0x100000 + i * 0x1000 + 7).toString(16);

@@ -126,10 +126,12 @@ export function validatePayload(json: unknown): Result<DecodedLink> {
 export function validateView(v: unknown): Result<ViewState> {
   if (v === undefined) return { ok: true, value: { step: -1 } };
   if (!isObj(v)) return fail('link.view', 'must be an object');
-  for (const k of Object.keys(v)) if (k !== 'step') return fail(`link.view.${k}`, 'unknown key');
+  for (const k of Object.keys(v)) if (k !== 'step' && k !== 'virt') return fail(`link.view.${k}`, 'unknown key');
   const step = v.step;
   if (typeof step !== 'number' || !Number.isInteger(step) || step < -1 || step > 1000) {
     return fail('link.view.step', 'must be an integer from -1 to 1000');
   }
-  return { ok: true, value: { step } };
+  if (v.virt === undefined) return { ok: true, value: { step } };
+  if (v.virt !== 'shadow' && v.virt !== 'nested') return fail('link.view.virt', 'must be "shadow" or "nested"');
+  return { ok: true, value: { step, virt: v.virt } };
 }

@@ -111,6 +111,7 @@ export const createDocSlice =
           const r = await client.openLink(saved);
           if (r.ok) {
             apply(r.value.snapshot, r.value.view.step);
+            if (r.value.view.virt) await get().startShadow(r.value.view.virt);
             return;
           }
         }
@@ -142,6 +143,9 @@ export const createDocSlice =
         }
         get().dismissAlert();
         apply(r.value.snapshot, r.value.view.step);
+        // A link taken under a shadow MMU reopens it on the same guest.
+        if (r.value.view.virt) await get().startShadow(r.value.view.virt);
+        else if (get().shadow) await get().stopShadow();
         return true;
       },
 

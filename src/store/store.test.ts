@@ -174,6 +174,17 @@ describe('app store', () => {
     expect(bad.store.getState().trace?.steps).toHaveLength(4);
   });
 
+  it('a link taken under shadow paging reopens the shadow MMU on the same guest', async () => {
+    const { store, client } = await booted();
+    expect(await store.getState().startShadow('shadow')).toBe(true);
+    const frag = await client.fragment({ step: -1, virt: 'shadow' });
+    const other = await booted('#' + frag);
+    expect(other.store.getState().shadow?.mode).toBe('shadow');
+    expect(other.store.getState().doc?.access.va).toBe(store.getState().doc?.access.va);
+    const plain = await booted('#' + (await client.fragment({ step: -1 })));
+    expect(plain.store.getState().shadow).toBeNull();
+  });
+
   it('imports every public walk vector case (all of walk-public.jsonl); a bad file names the field', async () => {
     const { store } = await booted();
     const lines = readFileSync(path.resolve(__dirname, '../../../shared/vectors/walk-public.jsonl'), 'utf8').split('\n').filter(Boolean);

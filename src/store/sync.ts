@@ -25,9 +25,9 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
   let timer: ReturnType<typeof setTimeout> | null = null;
 
   const writeLink = async () => {
-    const { trace, step, ready } = store.getState();
+    const { trace, step, ready, shadow } = store.getState();
     if (!ready || !trace) return;
-    const view = { step: step === trace.steps.length ? -1 : step };
+    const view = { step: step === trace.steps.length ? -1 : step, ...(shadow ? { virt: shadow.mode } : {}) };
     const frag = await client.latest('fragment', () => client.fragment(view));
     if (frag === null) return;
     written = '#' + frag;
@@ -48,12 +48,12 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
 
   stops.push(
     store.subscribe(
-      (s) => [s.rev, s.step] as const,
+      (s) => [s.rev, s.step, s.shadow?.mode ?? ''] as const,
       () => {
         if (timer) clearTimeout(timer);
         timer = setTimeout(() => void writeLink(), 120);
       },
-      { equalityFn: (a, b) => a[0] === b[0] && a[1] === b[1] },
+      { equalityFn: (a, b) => a[0] === b[0] && a[1] === b[1] && a[2] === b[2] },
     ),
   );
 

@@ -167,4 +167,6 @@ export type Edit =
 /** The link/storage payload's view part. */
 export interface ViewState {
   step: number;
+  /** Virtualization by a shadow MMU (absent: none or EPT, which the scenario itself says). */
+  virt?: 'shadow' | 'nested';
 }
