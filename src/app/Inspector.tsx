@@ -4,14 +4,14 @@
  * a field or the whole value — which the worker applies; the walk re-runs.
  */
 import { useEffect, useState, type FormEvent } from 'react';
-import { parseHex64 } from '../engine/bits';
+import { bit64, bitRanges, parseHex64 } from '../engine/bits';
 import { useApp, useAppShallow } from './context';
 import { usePending } from './usePending';
 import type { EntryField, EntryInfo } from '../worker/types';
 
 function bitSet(value: string, b: number): boolean {
   const v = parseHex64(value)!;
-  return b < 32 ? ((v.lo >>> b) & 1) === 1 : ((v.hi >>> (b - 32)) & 1) === 1;
+  return bit64(v.lo, v.hi, b);
 }
 
 function BitStrip({ e }: { e: EntryInfo }) {
@@ -93,15 +93,8 @@ function FieldRow({ e, f }: { e: EntryInfo; f: EntryField }) {
 
 function bitList(mask: string, width: number): string {
   const bits: number[] = [];
-  for (let b = width - 1; b >= 0; b--) if (bitSet(mask, b)) bits.push(b);
-  const parts: string[] = [];
-  for (let i = 0; i < bits.length; ) {
-    let j = i;
-    while (j + 1 < bits.length && bits[j + 1] === bits[j] - 1) j++;
-    parts.push(i === j ? `${bits[i]}` : `${bits[i]}:${bits[j]}`);
-    i = j + 1;
-  }
-  return parts.join(', ') || 'none';
+  for (let b = 0; b < width; b++) if (bitSet(mask, b)) bits.push(b);
+  return bitRanges(bits) || 'none';
 }
 
 function ValueForm({ e }: { e: EntryInfo }) {

@@ -431,6 +431,18 @@ export class Walker {
     return s.pa;
   }
 
+  /** Start a walk: nothing pending, no outcome yet. */
+  private reset(): void {
+    if (this.dirty) {
+      this.pending.clear();
+      this.dirty = false;
+    }
+    this.outcome = OK;
+    this.reason = 'none';
+    this.ec = 0;
+    this.qual = 0;
+  }
+
   private exit(code: OutcomeCode, reason: FaultReason, gpa: number, qual: number): number {
     this.outcome = code;
     this.reason = reason;
@@ -454,14 +466,7 @@ export class Walker {
     const c = this.cfg;
     const f = this.gf;
     const g = this.g;
-    if (this.dirty) {
-      this.pending.clear();
-      this.dirty = false;
-    }
-    this.outcome = OK;
-    this.reason = 'none';
-    this.ec = 0;
-    this.qual = 0;
+    this.reset();
     if (c.canonShift !== 0) {
       const s = (vaHi | 0) >> c.canonShift;
       if (s !== 0 && s !== -1) {
@@ -569,13 +574,7 @@ export class Walker {
    */
   translateGpa(gpa: number, op: OpCode): OutcomeCode {
     if (this.ef === null) throw new Error('translateGpa needs an EPT');
-    if (this.dirty) {
-      this.pending.clear();
-      this.dirty = false;
-    }
-    this.outcome = OK;
-    this.reason = 'none';
-    this.qual = 0;
+    this.reset();
     const need = op === WRITE ? 2 : op === FETCH ? 4 : 1;
     const pa = this.eptWalk(gpa, need, need, op === WRITE, 0, 0);
     if (pa < 0) return this.outcome;
