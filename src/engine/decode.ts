@@ -3,7 +3,7 @@
  * x86 entries, §28.2.2 / §29.3.2 for EPT) for the trace and the inspector.
  */
 import { bit64, field64, hex64, hexNum, setBits } from './bits';
-import type { PagingFormat } from './formats';
+import { isLeaf, rsvdMask, type PagingFormat } from './formats';
 import { classify, type EntryKind } from './tree';
 
 export interface EntryField {
@@ -38,11 +38,10 @@ const f1 = (lo: number, hi: number, b: number, name: string, on: string, off: st
 };
 
 export function decodeEntry(f: PagingFormat, level: number, lo: number, hi: number): DecodedEntry {
-  const L = f.levels[level];
   const kind = classify(f, level, lo, hi);
   const present = (lo & f.presentMask) !== 0;
-  const leaf = present && (level === 1 || (L.psLeaf && (lo & 0x80) !== 0));
-  const r = L.rsvd[L.psLeaf ? (lo >>> 7) & 1 : 0];
+  const leaf = present && isLeaf(f, level, lo);
+  const r = rsvdMask(f, level, lo);
   const rsvdSet = present ? setBits(lo & r.lo, hi & r.hi) : [];
   const fields = f.kind === 'ept' ? eptFields(f, level, lo, hi, leaf) : x86Fields(f, level, lo, hi, leaf);
   let misconfig: string | null = null;

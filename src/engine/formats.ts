@@ -232,8 +232,18 @@ export function eptFormat(o: EptFormatOptions): PagingFormat {
  * bit 7 is not a PS bit the [0] mask already holds what that level reserves
  * (bit 7 itself in a PML4E/PML5E), and 32-bit paging without PSE ignores it.
  */
-export const rsvdIndex = (f: PagingFormat, lvl: number, lo: number): 0 | 1 =>
-  f.levels[lvl].psLeaf ? (((lo >>> 7) & 1) as 0 | 1) : 0;
+export const rsvdMask = (f: PagingFormat, lvl: number, lo: number): U64 =>
+  f.levels[lvl].rsvd[f.levels[lvl].psLeaf ? (lo >>> 7) & 1 : 0];
+
+/**
+ * Does a present entry fault as reserved (x86 RSVD, or an EPT
+ * misconfiguration): a reserved bit for its level and page size, or EPT's bad
+ * XWR / memory type (KVM's is_rsvd_bits_set with bad_mt_xwr)?
+ */
+export function isReserved(f: PagingFormat, lvl: number, lo: number, hi: number): boolean {
+  const r = rsvdMask(f, lvl, lo);
+  return (lo & r.lo) !== 0 || (hi & r.hi) !== 0 || (f.misconfigured !== null && f.misconfigured(lo, isLeaf(f, lvl, lo)));
+}
 
 /** Is an entry at `lvl` a leaf? Level 1 always is; above it, only where bit 7 is PS and set. */
 export const isLeaf = (f: PagingFormat, lvl: number, lo: number): boolean =>

@@ -8,7 +8,7 @@
 import { bitRanges, hex64, hexNum } from './bits';
 import { compile } from './compile';
 import { decodeEntry, maskHex, rightsText, type EntryField } from './decode';
-import type { PagingFormat } from './formats';
+import { pageSize, type PagingFormat } from './formats';
 import type { Access, Scenario } from './scenario';
 import { translate, type OutcomeName, type QwordWrite, type WalkResult } from './translate';
 import type { EntryKind } from './tree';
@@ -181,7 +181,7 @@ export function explain(s: Scenario, access: Access, r: WalkResult): Trace {
     guestLevels: guest.rootLevel,
     eptLevels: ept ? ept.rootLevel : 0,
     steps,
-    outcome: outcomeOf(s, access, r, steps, gAcc),
+    outcome: outcomeOf(s, guest, access, r, steps, gAcc),
     writes: r.writes.map((w: QwordWrite) => ({ addr: hexNum(w.pa), value: hex64(w.lo, w.hi) })),
   };
 }
@@ -204,7 +204,7 @@ function stepSentence(f: PagingFormat, st: TraceStep, target: number, gM: number
         : `${head} sets reserved bit${st.rsvdViolation.length > 1 ? 's' : ''} ${bitRanges(st.rsvdViolation)}${why}: ${st.structure === 'PDPTE' ? '#GP, as when CR3 was loaded' : 'page fault with RSVD'}.`;
     }
     default: {
-      const size = st.entryKind === 'leaf' ? 2 ** f.levels[st.level].shift : 0;
+      const size = st.entryKind === 'leaf' ? pageSize(f, st.level) : 0;
       const what =
         st.entryKind === 'leaf'
           ? `maps a ${sizeName(size)} page at ${hexNum(target)}`
@@ -228,7 +228,7 @@ function decodeBits(value: number, table: [number, string, string, string?][]): 
   });
 }
 
-function outcomeOf(s: Scenario, a: Access, r: WalkResult, steps: TraceStep[], guestAcc: number): TraceOutcome {
+function outcomeOf(s: Scenario, guest: PagingFormat, a: Access, r: WalkResult, steps: TraceStep[], guestAcc: number): TraceOutcome {
   const va = hex64(a.va.lo, a.va.hi);
   const base: TraceOutcome = {
     outcome: r.outcome,
@@ -278,10 +278,10 @@ function outcomeOf(s: Scenario, a: Access, r: WalkResult, steps: TraceStep[], gu
       base.title = `EPT violation at GPA ${hexNum(r.gpa!)}, qualification ${hexNum(r.qual!)}`;
       const what =
         r.reason === 'ept-ad-write'
-          ? `setting the guest's accessed/dirty flag in its ${guestName(s, r.eptTarget!)} entry is a write, and EPT maps that page without write permission`
+          ? `setting the guest's accessed/dirty flag in its ${guest.levels[r.eptTarget!].name} entry is a write, and EPT maps that page without write permission`
           : r.reason === 'ept-not-present'
-            ? `the EPT walk for ${guestPurposeOf(s, r.eptTarget!)} found a not-present entry`
-            : `EPT does not allow this ${r.eptTarget === 0 ? a.op : 'paging-structure access'} on ${guestPurposeOf(s, r.eptTarget!)}`;
+            ? `the EPT walk for ${guestPurpose(guest, r.eptTarget!)} found a not-present entry`
+            : `EPT does not allow this ${r.eptTarget === 0 ? a.op : 'paging-structure access'} on ${guestPurpose(guest, r.eptTarget!)}`;
       base.text = `VM exit (EPT violation): ${what}. The hypervisor sees GPA ${hexNum(r.gpa!)}${(r.qual! & 0x80) !== 0 ? ` and guest linear address ${va}` : ''}.`;
       return base;
     }
@@ -289,17 +289,9 @@ function outcomeOf(s: Scenario, a: Access, r: WalkResult, steps: TraceStep[], gu
       base.title = `EPT misconfiguration at GPA ${hexNum(r.gpa!)}`;
       base.text = `VM exit (EPT misconfiguration): ${last.structure} entry at ${last.entryAddr} ${
         last.misconfig ?? `sets reserved bit${last.rsvdViolation.length > 1 ? 's' : ''} ${bitRanges(last.rsvdViolation)}`
-      }, while translating ${guestPurposeOf(s, r.eptTarget!)} (GPA ${hexNum(r.gpa!)}).`;
+      }, while translating ${guestPurpose(guest, r.eptTarget!)} (GPA ${hexNum(r.gpa!)}).`;
       return base;
   }
-}
-
-function guestName(s: Scenario, level: number): string {
-  return compile(s.cpu, null).guest.levels[level]?.name ?? 'guest';
-}
-
-function guestPurposeOf(s: Scenario, target: number): string {
-  return guestPurpose(compile(s.cpu, null).guest, target);
 }
 
 /** Why the rights check failed, in the SDM's terms (§4.6); `acc` is the combined X=1 W=2 U=4. */

@@ -3,8 +3,7 @@
  * walked path). Each table lists its non-zero entries classified as the walker
  * would see them; shared tables appear once, with every edge to them.
  */
-import { TWO32 } from './bits';
-import type { PagingFormat } from './formats';
+import { isLeaf, isReserved, pageSize, type PagingFormat } from './formats';
 import type { PhysMem } from './memory';
 
 export type EntryKind = 'table' | 'leaf' | 'not-present' | 'reserved';
@@ -53,11 +52,8 @@ export const tableId = (f: PagingFormat, level: number, base: number): string =>
 /** Classify one entry exactly as walkLevels would. */
 export function classify(f: PagingFormat, level: number, lo: number, hi: number): EntryKind {
   if ((lo & f.presentMask) === 0) return 'not-present';
-  const L = f.levels[level];
-  const leaf = level === 1 || (L.psLeaf && (lo & 0x80) !== 0);
-  const r = L.rsvd[L.psLeaf ? (lo >>> 7) & 1 : 0];
-  if ((lo & r.lo) !== 0 || (hi & r.hi) !== 0 || (f.misconfigured !== null && f.misconfigured(lo, leaf))) return 'reserved';
-  return leaf ? 'leaf' : 'table';
+  if (isReserved(f, level, lo, hi)) return 'reserved';
+  return isLeaf(f, level, lo) ? 'leaf' : 'table';
 }
 
 export function collectTree(f: PagingFormat, mem: PhysMem, root: number, opts: TreeOptions = {}): Tree {
@@ -92,7 +88,7 @@ export function collectTree(f: PagingFormat, mem: PhysMem, root: number, opts: T
       let size = 0;
       if (kind === 'leaf') {
         target = f.leafBase(lo, hi, level);
-        size = 2 ** L.shift;
+        size = pageSize(f, level);
       } else if (kind === 'table') {
         target = f.tableBase(lo, hi);
         const cid = tableId(f, level - 1, target);
@@ -126,4 +122,3 @@ export function* leaves(f: PagingFormat, tree: Tree): Generator<{ va: number; pa
   }
 }
 
-export { TWO32 };

@@ -11,7 +11,7 @@
  * records every reference for the trace; without it the loop allocates nothing.
  */
 import { frame52 } from './bits';
-import type { PagingFormat } from './formats';
+import { isLeaf, isReserved, type PagingFormat } from './formats';
 import { PhysMem } from './memory';
 
 export const OK = 0;
@@ -226,9 +226,8 @@ export function checkFlatFormat(f: PagingFormat, samples = 2048): string | null 
       if (i % 3 === 0) lo = lo & ~0x8; // vary memory type / flags
       lo >>>= 0;
       hi >>>= 0;
-      const leaf = l === 1 || (L.psLeaf && (lo & 0x80) !== 0);
-      const r = L.rsvd[L.psLeaf ? (lo >>> 7) & 1 : 0];
-      const rs = (lo & r.lo) !== 0 || (hi & r.hi) !== 0 || (f.misconfigured !== null && f.misconfigured(lo, leaf));
+      const leaf = isLeaf(f, l, lo);
+      const rs = isReserved(f, l, lo, hi);
       const at = `format ${f.id} level ${l} entry ${hi.toString(16)}:${lo.toString(16)}`;
       if (rs !== F.rsvd(l, lo, hi)) return `${at}: reserved rule differs`;
       if (rs || (lo & f.presentMask) === 0) continue;
