@@ -13,6 +13,8 @@
 import { frame52 } from './bits';
 import { isLeaf, isReserved, type PagingFormat } from './formats';
 import { PhysMem } from './memory';
+import { FETCH, WRITE, type OpCode } from './ops';
+import { rightsFault } from './rights';
 
 export const OK = 0;
 export const GP = 1;
@@ -21,10 +23,7 @@ export const EPT_VIOLATION = 3;
 export const EPT_MISCONFIG = 4;
 export type OutcomeCode = 0 | 1 | 2 | 3 | 4;
 
-export const READ = 0;
-export const WRITE = 1;
-export const FETCH = 2;
-export type OpCode = 0 | 1 | 2;
+export { READ, WRITE, FETCH, type OpCode } from './ops';
 
 /** Page-fault error-code bits (SDM §4.7). */
 export const PFEC = { P: 1, W: 2, U: 4, RSVD: 8, ID: 16, PK: 32 } as const;
@@ -515,31 +514,10 @@ export class Walker {
     return OK;
   }
 
-  /**
-   * Rights over the combined entries (SDM §4.6, KVM permission_fault):
-   * returns 0, or P plus PK when the protection key denies the access.
-   */
+  /** Rights over the combined guest entries (rights.ts); the key comes from the leaf. */
   private permissionFault(op: OpCode, user: boolean, implicit: boolean): number {
-    const c = this.cfg;
-    const acc = this.g.acc;
-    const userAddr = (acc & 4) !== 0;
-    const writable = (acc & 2) !== 0;
-    const exec = (acc & 1) !== 0;
-    let fault = false;
-    if (user && !implicit) {
-      fault = !userAddr || (op === WRITE && !writable) || (op === FETCH && !exec);
-    } else if (op === FETCH) {
-      fault = (userAddr && c.smep) || !exec;
-    } else {
-      fault = (userAddr && c.smap && (implicit || !c.ac)) || (op === WRITE && c.wp && !writable);
-    }
-    let pk = false;
-    if (c.pke && userAddr && op !== FETCH) {
-      const key = (this.g.entryHi[this.g.leafLevel] >>> 27) & 0xf;
-      const bits = c.pkru >>> (2 * key);
-      pk = (bits & 1) !== 0 || ((bits & 2) !== 0 && op === WRITE && (c.wp || (user && !implicit)));
-    }
-    return fault || pk ? PFEC.P | (pk ? PFEC.PK : 0) : 0;
+    const g = this.g;
+    return rightsFault(g.acc, (g.entryHi[g.leafLevel] >>> 27) & 0xf, op, user, implicit, this.cfg);
   }
 
   /**

@@ -11,6 +11,8 @@ import type { Access, AccessOp, PagingFormat, PhysMem, Scenario, TraceStep } fro
 import { NestedEptMachine, ShadowMachine, decodeRole, roleText, type ShadowEvent } from '../engine/shadow';
 import type { ShadowPage } from '../engine/shadow/pages';
 import type { ShadowRoot } from '../engine/shadow/roots';
+import { spteFrame } from '../engine/shadow/spte';
+import type { OpCode } from '../engine/ops';
 import { GUEST_SLOTS, shadowPresetById, type GuestOp, type NestedSetup, type ShadowSetup } from '../presets/shadow';
 import type { GuestTableView, NestedInfo, OpRecord, ShadowEventView, ShadowOpRequest, ShadowPageCard, ShadowView, WalkStepView } from './shadowTypes';
 import type { Result } from './types';
@@ -21,14 +23,12 @@ export const EVENT_LIMIT = 600;
 const ROWS = 6;
 const OPS: AccessOp[] = ['read', 'write', 'fetch'];
 const OP_CODE: Record<AccessOp, 0 | 1 | 2> = { read: 0, write: 1, fetch: 2 };
-const TWO32 = 4294967296;
 const PAGING_NAME: Record<string, string> = { '32': '32-bit guest on a PAE root', pae: 'PAE guest on a PAE root', '4': '4-level guest', '5': '5-level guest' };
 
 const big = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 const vaOf = (a: Access): bigint => big(a.va.lo, a.va.hi);
 const hexBig = (v: bigint): string => '0x' + v.toString(16);
 const u64 = (v: bigint) => ({ lo: Number(v & 0xffffffffn), hi: Number((v >> 32n) & 0xffffffffn) });
-const spIdx = (va: bigint, level: number): number => Number((va >> BigInt(12 + 9 * (level - 1))) & 511n);
 
 type Machine = { kind: 'shadow'; m: ShadowMachine; spaces: { name: string; cr3: number }[]; space: number } | { kind: 'nested'; m: NestedEptMachine; setup: NestedSetup; ept: NonNullable<Scenario['ept']> };
 
@@ -229,7 +229,7 @@ export class ShadowSession {
           const before = nestedHw(m.hwWalk(op.gpa, code));
           rec.hardware = before.steps;
           rec.hardwareVerdict = before.verdict;
-          const k = ept12Walk(m.l1mem, this.fmt12(), mc.ept.root, op.gpa);
+          const k = ept12Walk(m, this.fmt12(), op.gpa, code);
           const r = m.access(op.gpa, code);
           rec.outcome =
             r.outcome === 'ok'
@@ -287,24 +287,16 @@ export class ShadowSession {
       steps.push({ level: 3, table: `PAE root ${hexNum(r.hpa)}`, index: q, entry: sp ? `→ #${sp.id}` : '0', note: sp ? `PAE root entry ${q} → shadow page #${sp.id}` : `PAE root entry ${q} is empty`, state: sp ? 'ok' : 'stop' });
     } else sp = r.sp;
     const stale = sp !== null && sp.invalid;
-    while (sp !== null && !sp.invalid) {
-      const i = spIdx(va, sp.level);
-      const table = `shadow page #${sp.id} (L${sp.level})`;
-      if (!sp.isPresent(i)) {
-        steps.push({ level: sp.level, table, index: i, entry: '0', note: `SPTE ${i} not present: #PF, which exits to KVM`, state: 'stop' });
-        break;
-      }
-      const c = sp.child[i];
-      const entry = hex64(sp.lo[i], sp.hi[i]);
-      if (c !== null) {
-        steps.push({ level: sp.level, table, index: i, entry, note: `→ shadow page #${c.id}`, state: 'ok' });
-        sp = c;
-        continue;
-      }
-      steps.push({ level: sp.level, table, index: i, entry, note: `leaf → host ${hexNum(frameOf(sp.lo[i], sp.hi[i]))} ${x86Rights(sp.lo[i], sp.hi[i])}`, state: 'leaf' });
-      break;
+    // The engine's own walk of the shadow tables, with the path it took.
+    const path: { sp: ShadowPage; index: number }[] = [];
+    const pa = stale || sp === null ? -1 : m.hwWalk(a.va.lo >>> 0, a.va.hi >>> 0, OP_CODE[a.op], a.cpl === 3, false, path);
+    for (const { sp: p, index: i } of path) {
+      const table = `shadow page #${p.id} (L${p.level})`;
+      const c = p.child[i];
+      if (!p.isPresent(i)) steps.push({ level: p.level, table, index: i, entry: '0', note: `SPTE ${i} not present: #PF, which exits to KVM`, state: 'stop' });
+      else if (c !== null) steps.push({ level: p.level, table, index: i, entry: hex64(p.lo[i], p.hi[i]), note: `→ shadow page #${c.id}`, state: 'ok' });
+      else steps.push({ level: p.level, table, index: i, entry: hex64(p.lo[i], p.hi[i]), note: `leaf → host ${hexNum(spteFrame(p.lo[i], p.hi[i]))} ${x86Rights(p.lo[i], p.hi[i])}`, state: 'leaf' });
     }
-    const pa = stale ? -1 : m.hwWalk(a.va.lo >>> 0, a.va.hi >>> 0, OP_CODE[a.op], a.cpl === 3, false);
     const leaf = steps.length > 0 && steps[steps.length - 1].state === 'leaf';
     if (pa >= 0) return { steps, verdict: `The CPU translates it through the shadow tables to host ${hexNum(pa)}: no exit.` };
     if (stale) return { steps, verdict: 'The root was zapped: KVM rebuilds it, then the access faults into KVM.' };
@@ -368,7 +360,7 @@ export class ShadowSession {
         present++;
         if (sptes.length >= ROWS) continue;
         const c = sp.child[i];
-        const label = c !== null ? `→ #${c.id}` : `gfn ${hexNum(sp.gfnOf[i])} → ${hexNum(frameOf(sp.lo[i], sp.hi[i]))} ${ept ? eptRights(sp.lo[i]) : x86Rights(sp.lo[i], sp.hi[i])}`;
+        const label = c !== null ? `→ #${c.id}` : `gfn ${hexNum(sp.gfnOf[i])} → ${hexNum(spteFrame(sp.lo[i], sp.hi[i]))} ${ept ? eptRights(sp.lo[i]) : x86Rights(sp.lo[i], sp.hi[i])}`;
         sptes.push({ index: i, value: hex64(sp.lo[i], sp.hi[i]), label });
       }
       const gt = sp.direct ? null : (tables.find((t) => t.gfn === sp.gfn && t.level === sp.level) ?? tables.find((t) => t.gfn === sp.gfn) ?? null);
@@ -520,7 +512,6 @@ function opText(op: GuestOp): string {
 }
 
 const sizeText = (n: number): string => (n >= 2 ** 30 ? `${n / 2 ** 30} GiB` : n >= 2 ** 20 ? `${n / 2 ** 20} MiB` : `${n / 1024} KiB`);
-const frameOf = (lo: number, hi: number): number => (hi & 0xfffff) * TWO32 + ((lo & 0xfffff000) >>> 0);
 const x86Rights = (lo: number, hi: number): string => `${lo & 4 ? 'U' : 'S'} ${lo & 2 ? 'W' : 'RO'} ${hi & 0x80000000 ? 'NX' : 'X'}`;
 const eptRights = (lo: number): string => `${lo & 1 ? 'R' : '-'}${lo & 2 ? 'W' : '-'}${lo & 4 ? 'X' : '-'}`;
 
@@ -542,29 +533,24 @@ function nestedHw(w: ReturnType<NestedEptMachine['hwWalk']>): { steps: WalkStepV
   return { steps, verdict };
 }
 
-/** KVM's walk of EPT12 (in L1's memory) for an L2 guest-physical address, as steps. */
-export function ept12Walk(mem: PhysMem, f: PagingFormat, root: number, gpa: number): { steps: WalkStepView[]; verdict: string } {
+/** KVM's walk of EPT12 (in L1's memory) for an L2 guest-physical address, drawn from the engine's reference records. */
+export function ept12Walk(m: NestedEptMachine, f: PagingFormat, gpa: number, op: OpCode): { steps: WalkStepView[]; verdict: string } {
   const steps: WalkStepView[] = [];
-  let base = root - (root % 4096);
-  for (let l = f.rootLevel; l >= 1; l--) {
-    const L = f.levels[l];
-    const index = Math.floor(gpa / 2 ** L.shift) % 512;
-    const ea = base + index * 8;
-    const lo = mem.read32(ea);
-    const hi = mem.read32(ea + 4);
-    const kind = classify(f, l, lo, hi);
-    const table = `EPT12 ${L.name} ${hexNum(base)}`;
+  for (const r of m.traceEpt12(gpa, op)) {
+    const L = f.levels[r.level];
+    const kind = classify(f, r.level, r.lo, r.hi);
+    const table = `EPT12 ${L.name} ${hexNum(r.tableBase)}`;
+    const entry = hex64(r.lo, r.hi);
     if (kind === 'not-present' || kind === 'reserved') {
-      steps.push({ level: l, table, index, entry: hex64(lo, hi), note: kind === 'reserved' ? 'misconfigured' : 'not present', state: 'stop' });
+      steps.push({ level: r.level, table, index: r.index, entry, note: kind === 'reserved' ? 'misconfigured' : 'not present', state: 'stop' });
       return { steps, verdict: `EPT12 does not map ${hexNum(gpa)}: KVM reflects the exit to L1.` };
     }
     if (kind === 'leaf') {
-      const l1 = f.leafBase(lo, hi, l) + (gpa % 2 ** L.shift);
-      steps.push({ level: l, table, index, entry: hex64(lo, hi), note: `leaf → L1 guest-physical ${hexNum(l1)} ${eptRights(lo)}`, state: 'leaf' });
+      const l1 = f.leafBase(r.lo, r.hi, r.level) + (gpa % 2 ** L.shift);
+      steps.push({ level: r.level, table, index: r.index, entry, note: `leaf → L1 guest-physical ${hexNum(l1)} ${eptRights(r.lo)}`, state: 'leaf' });
       return { steps, verdict: `EPT12 maps it to L1 guest-physical ${hexNum(l1)}; KVM resolves that through the memslots and installs the EPT02 SPTE.` };
     }
-    base = f.tableBase(lo, hi);
-    steps.push({ level: l, table, index, entry: hex64(lo, hi), note: `→ ${f.levels[l - 1].name} ${hexNum(base)}`, state: 'ok' });
+    steps.push({ level: r.level, table, index: r.index, entry, note: `→ ${f.levels[r.level - 1].name} ${hexNum(f.tableBase(r.lo, r.hi))}`, state: 'ok' });
   }
   return { steps, verdict: 'EPT12 walk ran out of levels.' };
 }

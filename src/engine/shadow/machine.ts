@@ -88,7 +88,7 @@ export class ShadowMachine implements PageOwner {
     this.cfg = w.cfg;
     this.paeRoot = this.cpu.paging === '32' || this.cpu.paging === 'pae';
     const c = this.cpu;
-    this.hw = { smep: c.smep, smap: c.smap, ac: c.ac, pke: cfg.pke, pkru: cfg.pkru };
+    this.hw = { wp: true, smep: c.smep, smap: c.smap, ac: c.ac, pke: cfg.pke, pkru: cfg.pkru };
     if (c.paging === 'pae') {
       this.pdptBase = cfg.root;
       for (let k = 0; k < 8; k++) this.pdpte[k] = this.mem.read32(cfg.root + 4 * k);
@@ -112,13 +112,15 @@ export class ShadowMachine implements PageOwner {
   /**
    * What the CPU does with the shadow tables: walk the current root for `va`;
    * on a present leaf that allows the access return its host-physical
-   * address, else -1 (a #PF that exits to KVM).
+   * address, else -1 (a #PF that exits to KVM). With `path`, records each
+   * shadow page and index the CPU reads, for the step-by-step view.
    */
-  hwWalk(vaLo: number, vaHi: number, op: OpCode, user: boolean, implicit: boolean): number {
+  hwWalk(vaLo: number, vaHi: number, op: OpCode, user: boolean, implicit: boolean, path?: { sp: ShadowPage; index: number }[]): number {
     const r = this.root!;
     let sp: ShadowPage | null = r.sp !== null ? r.sp : r.pae![(vaLo >>> 30) & 3];
     while (sp !== null) {
       const i = spIndex(vaLo, vaHi, sp.level);
+      if (path !== undefined) path.push({ sp, index: i });
       const lo = sp.lo[i];
       if ((lo & 1) === 0) return -1;
       if (sp.level === 1) {
@@ -132,6 +134,7 @@ export class ShadowMachine implements PageOwner {
     }
     return -1;
   }
+
 
   /**
    * A guest memory access at linear address (vaLo, vaHi). Returns OK (host

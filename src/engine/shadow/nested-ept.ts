@@ -20,7 +20,7 @@ import { eptFormat, type PagingFormat } from '../formats';
 import type { PhysMem } from '../memory';
 import { compileEpt } from '../compile';
 import { classify } from '../tree';
-import { EPT_MISCONFIG, FETCH, OK, WRITE, Walker, type OpCode } from '../walk';
+import { EPT_MISCONFIG, FETCH, OK, WRITE, Walker, type OpCode, type RefRecord } from '../walk';
 import { EventLog, hx, type ShadowCounters, type ShadowEvent } from './events';
 import { HostMemory, type MemSlot } from './host';
 import { PageStore, SPTE_PRESENT, type ShadowPage } from './pages';
@@ -177,6 +177,19 @@ export class NestedEptMachine {
       ptAcc[l] = acc;
     }
     return { ok: true, l1gpa: w.pa, acc, leafLevel: e.leafLevel, tables, ptAcc };
+  }
+
+  /**
+   * KVM's walk of EPT12 for `gpa` as the engine's reference records (one per
+   * EPT12 entry read), without setting any A/D flag: for showing the walk.
+   */
+  traceEpt12(gpa: number, op: OpCode): RefRecord[] {
+    const w = this.walker12NoAd;
+    w.log = [];
+    w.translateGpa(gpa, op);
+    const refs = w.log;
+    w.log = null;
+    return refs;
   }
 
   /** The fresh answer for an L2 access: the host address through EPT12 and the memslots, or null (no A/D side effects). */

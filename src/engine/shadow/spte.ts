@@ -6,7 +6,8 @@
  */
 import { ACC_U, ACC_W, ACC_X } from './role';
 import { SPTE_PRESENT } from './pages';
-import { FETCH, WRITE, type OpCode } from '../walk';
+import type { OpCode } from '../ops';
+import { rightsFault, type RightsState } from '../rights';
 
 export const X86_P = 0x1;
 export const X86_W = 0x2;
@@ -40,34 +41,15 @@ export function leafSpte(hpa: number, acc: number, pkey: number, hostWritable: b
 export const spteFrame = (lo: number, hi: number): number => (hi & 0xfffff) * TWO32 + ((lo & 0xfffff000) >>> 0);
 
 /** Hardware CPU state that applies to the shadow walk: the guest's CR4 bits, with CR0.WP forced to 1 as KVM runs shadow paging. */
-export interface HwState {
-  smep: boolean;
-  smap: boolean;
-  ac: boolean;
-  pke: boolean;
-  pkru: number;
-}
+export type HwState = RightsState & { wp: true };
 
 /**
- * Would the CPU allow this access through a leaf SPTE (SDM §4.6 with CR0.WP=1,
- * and PKRU on the SPTE's key)? A denial is a #PF that exits to KVM, which
- * re-walks the guest tables and fixes the SPTE or injects the guest's fault.
+ * Would the CPU allow this access through a leaf SPTE? The SDM §4.6 rule
+ * (rights.ts) on the SPTE's own rights and key, with CR0.WP=1. A denial is a
+ * #PF that exits to KVM, which re-walks the guest tables and fixes the SPTE
+ * or injects the guest's fault.
  */
 export function hwAllows(lo: number, hi: number, op: OpCode, user: boolean, implicit: boolean, s: HwState): boolean {
-  const u = (lo & X86_U) !== 0;
-  const w = (lo & X86_W) !== 0;
-  const nx = (hi & X86_NX_HI) !== 0;
-  if (user && !implicit) {
-    if (!u || (op === WRITE && !w) || (op === FETCH && nx)) return false;
-  } else if (op === FETCH) {
-    if (nx || (u && s.smep)) return false;
-  } else {
-    if (u && s.smap && (implicit || !s.ac)) return false;
-    if (op === WRITE && !w) return false;
-  }
-  if (s.pke && u && op !== FETCH) {
-    const bits = s.pkru >>> (2 * ((hi >>> 27) & 15));
-    if ((bits & 1) !== 0 || ((bits & 2) !== 0 && op === WRITE)) return false;
-  }
-  return true;
+  const acc = (lo & (X86_W | X86_U)) | ((hi & X86_NX_HI) === 0 ? 1 : 0);
+  return rightsFault(acc, (hi >>> 27) & 15, op, user, implicit, s) === 0;
 }
