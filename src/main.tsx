@@ -5,7 +5,7 @@ import { StoreContext } from './app/context';
 import { EngineContext } from './app/engine';
 import './app/styles.css';
 import { createAppStore } from './store';
-import { boot, startSync, type SyncEnv } from './store/sync';
+import { bootApp, type SyncEnv } from './store/sync';
 import { startEngine } from './worker/client';
 
 performance.mark('pagoda:start');
@@ -25,8 +25,7 @@ const env: SyncEnv = {
   addEventListener: (type, fn) => window.addEventListener(type, fn),
   root: document.documentElement,
 };
-startSync(store, client, env);
-void boot(store, env).then(() => {
+void bootApp(store, client, env).then(() => {
   // After the first frame that shows the translated walk (read by scripts/perf.ts and the e2e fixture).
   requestAnimationFrame(() => {
     performance.mark('pagoda:translated');

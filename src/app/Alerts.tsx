@@ -4,10 +4,30 @@ import { useApp } from './context';
 export function AlertBanner() {
   const alert = useApp((s) => s.alert);
   const dismiss = useApp((s) => s.dismissAlert);
+  const setNotice = useApp((s) => s.setNotice);
   if (!alert) return null;
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(alert.copyText ?? '');
+      setNotice('The link’s text is on the clipboard.');
+    } catch {
+      setNotice('The clipboard is not available here; the link’s text is shown in the alert.');
+    }
+  };
   return (
     <div className="alert" role="alert">
       <span>{alert.message}</span>
+      {alert.copyText !== null && (
+        <>
+          <button type="button" onClick={() => void copy()}>
+            Copy the link’s text
+          </button>
+          <details className="alert-text">
+            <summary>Show it</summary>
+            <code className="mono">#{alert.copyText.slice(0, 4000)}</code>
+          </details>
+        </>
+      )}
       <button type="button" onClick={dismiss}>
         Dismiss
       </button>

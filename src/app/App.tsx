@@ -5,6 +5,7 @@ import { handleKey } from './actions';
 import { useApp, useAppStore } from './context';
 import { CpuControls, PresetInfo, VirtualizationControls } from './Controls';
 import { Header } from './Header';
+import { ExpectPanel } from './ExpectPanel';
 import { Inspector } from './Inspector';
 import { TreeCanvas } from './tree/TreeCanvas';
 import { ResultStatus, StepControls, StepSentence, WalkSteps } from './Walk';
@@ -37,6 +38,10 @@ export function App() {
         </aside>
         <main className="center">
           <AddressBar />
+          <section className="walk-bar" aria-label={shadow ? 'Operations' : 'Walk'}>
+            <StepControls />
+            <StepSentence />
+          </section>
           {shadow ? (
             <>
               <ShadowOps />
@@ -47,10 +52,6 @@ export function App() {
             </>
           ) : (
             <>
-              <section className="walk-bar" aria-label="Walk">
-                <StepControls />
-                <StepSentence />
-              </section>
               <TreeCanvas />
               <WalkGrid />
             </>
@@ -58,6 +59,7 @@ export function App() {
         </main>
         <aside className="side-panel" aria-label="Result and inspector">
           <ResultStatus />
+          <ExpectPanel />
           {shadow ? (
             <>
               <NestedDepths />

@@ -1,6 +1,7 @@
 /** Paging mode, control-register bits, PKRU, MAXPHYADDR, and virtualization (EPT options). */
 import { useEffect, useState, type ReactNode } from 'react';
-import { useApp, useAppShallow, useAppStore } from './context';
+import { parseHexInput, parseIntInput } from '../store/input';
+import { useApp, useAppShallow } from './context';
 import { usePending } from './usePending';
 import type { CpuJSON } from '../worker/types';
 
@@ -42,27 +43,45 @@ function Check({ label, checked, disabled, hint, describedBy, onChange }: { labe
   );
 }
 
-/** A small text/number input that commits on Enter or blur. */
-function CommitInput({ label, value, onCommit, width = 8, type = 'text', min, max }: { label: string; value: string; onCommit: (v: string) => void; width?: number; type?: string; min?: number; max?: number }) {
-  const [text, setText] = useState(value);
-  useEffect(() => setText(value), [value]);
-  const commit = () => text !== value && onCommit(text);
+/**
+ * A small input that commits on Enter or blur. A value it refuses (here or in
+ * the worker) stays in the field with its message until corrected.
+ */
+function FieldInput({ field, label, value, width = 8, parse, onCommit }: { field: string; label: string; value: string; width?: number; parse: (t: string) => { error: string } | { value: unknown }; onCommit: (v: never, text: string) => Promise<boolean> }) {
+  const err = useApp((s) => s.fieldErrors[field] ?? null);
+  const reject = useApp((s) => s.rejectField);
+  const [text, setText] = useState(err?.text ?? value);
+  useEffect(() => {
+    if (!err) setText(value);
+  }, [value, err]);
+  const commit = () => {
+    if (text === value && !err) return;
+    const p = parse(text);
+    if ('error' in p) reject(field, text, p.error);
+    else void onCommit(p.value as never, text);
+  };
+  const id = `field-${field.replace(/\W/g, '-')}`;
   return (
-    <label className="commit-input">
-      <span>{label}</span>
+    <div className="commit-input">
+      <label htmlFor={id}>{label}</label>
       <input
+        id={id}
         className="mono"
-        type={type}
-        min={min}
-        max={max}
         size={width}
         value={text}
+        aria-invalid={err !== null}
+        aria-describedby={err ? `${id}-error` : undefined}
         onChange={(e) => setText(e.target.value)}
         onBlur={commit}
         onKeyDown={(e) => e.key === 'Enter' && commit()}
         spellCheck={false}
       />
-    </label>
+      {err && (
+        <p id={`${id}-error`} className="field-error" role="alert">
+          {err.message}
+        </p>
+      )}
+    </div>
   );
 }
 
@@ -77,14 +96,14 @@ function Group({ title, children }: { title: string; children: ReactNode }) {
 
 export function CpuControls() {
   const cpu = useApp((s) => s.doc?.cpu ?? null);
-  const edit = useApp((s) => s.edit);
+  const act = useApp((s) => s.act);
   if (!cpu) return null;
   const long = cpu.paging === '4' || cpu.paging === '5';
   return (
     <Group title="CPU">
       <label className="select">
         <span>Paging mode</span>
-        <select value={cpu.paging} onChange={(e) => void edit({ kind: 'paging', paging: e.target.value as CpuJSON['paging'] })}>
+        <select value={cpu.paging} onChange={(e) => void act({ t: 'paging', paging: e.target.value as CpuJSON['paging'] })}>
           {MODES.map(([v, l]) => (
             <option key={v} value={v}>
               {l}
@@ -98,65 +117,91 @@ export function CpuControls() {
         checked={cpu.paging === '5'}
         disabled={!long}
         describedBy="la57-hint"
-        onChange={(on) => edit({ kind: 'la57', on })}
+        onChange={(on) => act({ t: 'la57', on })}
       />
       <p id="la57-hint" className="hint small">
         Adds (or removes) a PML5 above the PML4: same physical addresses, one more reference.
       </p>
       <div className="check-grid">
         {FLAGS.map(([k, label, hint]) => (
-          <Check key={k} label={label} hint={hint} checked={cpu[k]} onChange={(on) => edit({ kind: 'cpu', patch: { [k]: on } })} />
+          <Check key={k} label={label} hint={hint} checked={cpu[k]} onChange={(on) => act({ t: 'cpu', cpu: { [k]: on } })} />
         ))}
       </div>
-      <CommitInput label="PKRU" value={cpu.pkru} onCommit={(v) => void edit({ kind: 'cpu', patch: { pkru: v.startsWith('0x') ? v.toLowerCase() : '0x' + v.toLowerCase() } })} />
-      <CommitInput label="MAXPHYADDR" type="number" min={32} max={52} value={String(cpu.maxphyaddr)} width={4} onCommit={(v) => void edit({ kind: 'cpu', patch: { maxphyaddr: Number(v) } })} />
+      <FieldInput field="cpu.pkru" label="PKRU" value={cpu.pkru} parse={(t) => parseHexInput(t, 'PKRU', 32, '0x0')} onCommit={(v: string, t) => act({ t: 'cpu', cpu: { pkru: v } }, 'cpu.pkru', t)} />
+      <FieldInput field="cpu.maxphyaddr" label="MAXPHYADDR" value={String(cpu.maxphyaddr)} width={4} parse={(t) => parseIntInput(t, 'MAXPHYADDR', 32, 52)} onCommit={(v: number, t) => act({ t: 'cpu', cpu: { maxphyaddr: v } }, 'cpu.maxphyaddr', t)} />
     </Group>
   );
 }
 
+function EptPanel() {
+  const { info, nested } = useAppShallow((s) => ({ info: s.doc?.eptInfo ?? null, nested: s.doc?.virt === 'nested' }));
+  if (!info) return null;
+  return (
+    <section className="ept-panel" aria-label={nested ? 'EPT12' : 'EPT'}>
+      <p className="small">
+        {nested ? 'EPTP12 (L1’s EPTP for L2)' : 'EPTP'} = <span className="mono">{info.eptp}</span>
+      </p>
+      <table className="eptp-fields small">
+        <tbody>
+          {info.fields.map((f) => (
+            <tr key={f.bits}>
+              <th scope="row" className="mono">
+                {f.bits}
+              </th>
+              <td className="mono">{f.value}</td>
+              <td>{f.meaning}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {info.layout && <p className="hint small">{info.layout}</p>}
+    </section>
+  );
+}
+
 export function VirtualizationControls() {
-  const { ept, paging, shadowMode } = useAppShallow((s) => ({ ept: s.doc?.ept ?? null, paging: s.doc?.cpu.paging, shadowMode: s.shadow?.mode ?? null }));
-  const edit = useApp((s) => s.edit);
-  const store = useAppStore();
-  const [mode, run] = usePending<string>(shadowMode ?? (ept ? 'ept' : 'none'));
-  const choose = async (id: (typeof VIRTUALIZATION)[number]['id']) => {
-    const s = store.getState();
-    if (id === 'shadow' || id === 'nested') return s.startShadow(id);
-    if (s.shadow) await s.stopShadow();
-    return edit({ kind: 'virtualization', mode: id });
-  };
-  if (!paging) return null;
+  const { ept, virt } = useAppShallow((s) => ({ ept: s.doc?.ept ?? null, virt: s.doc?.virt ?? null }));
+  const act = useApp((s) => s.act);
+  const [mode, run] = usePending<string>(virt ?? 'none');
+  if (!virt) return null;
+  const nested = virt === 'nested';
   return (
     <Group title="Virtualization">
       <div role="radiogroup" aria-label="Virtualization" className="radio-row">
         {VIRTUALIZATION.map((v) => (
           <label key={v.id} className="check">
-            <input type="radio" name="virtualization" checked={mode === v.id} onChange={() => run(v.id, () => choose(v.id))} />
+            <input type="radio" name="virtualization" checked={mode === v.id} onChange={() => run(v.id, () => act({ t: 'virt', mode: v.id }))} />
             {v.label}
           </label>
         ))}
       </div>
-      <Check label="EPT5" hint="5-level EPT: an EPT PML5 is inserted whose entry 0 points to the EPT PML4." checked={ept?.levels === 5} disabled={!ept} onChange={(on) => edit({ kind: 'ept5', on })} />
-      <Check label="EPT A/D" hint="EPTP bit 6: EPT accessed/dirty flags; guest table accesses count as writes" checked={ept?.ad ?? false} disabled={!ept} onChange={(on) => edit({ kind: 'ept', patch: { ad: on } })} />
-      <Check label="Execute-only" hint="execute-only EPT entries supported (else XWR=100 is a misconfiguration)" checked={ept?.execonly ?? false} disabled={!ept} onChange={(on) => edit({ kind: 'ept', patch: { execonly: on } })} />
-      {ept && <CommitInput label="Host MAXPHYADDR" type="number" min={32} max={52} value={String(ept.maxphyaddr)} width={4} onCommit={(v) => void edit({ kind: 'ept', patch: { maxphyaddr: Number(v) } })} />}
+      {nested && <p className="hint small">The guest runs as L2 under a hypervisor L1, whose EPT for it (EPT12) is set here; KVM shadows it as EPT02.</p>}
+      <Check label="EPT5" hint="5-level EPT: an EPT PML5 is inserted whose entry 0 points to the EPT PML4." checked={ept?.levels === 5} disabled={!ept} onChange={(on) => act({ t: 'ept5', on })} />
+      <Check label="EPT A/D" hint="EPTP bit 6: EPT accessed/dirty flags; guest table accesses count as writes" checked={ept?.ad ?? false} disabled={!ept} onChange={(on) => act({ t: 'ept', ept: { ad: on } })} />
+      <Check label="Execute-only" hint="execute-only EPT entries supported (else XWR=100 is a misconfiguration)" checked={ept?.execonly ?? false} disabled={!ept} onChange={(on) => act({ t: 'ept', ept: { execonly: on } })} />
       {ept && (
-        <p className="hint small">
-          Guest memory moved to host-physical = guest-physical + 4 GiB; EPT maps it with 4 KiB pages. EPTP = <span className="mono">{ept.root}</span>.
-        </p>
+        <FieldInput
+          field="ept.maxphyaddr"
+          label={nested ? 'L1 MAXPHYADDR' : 'Host MAXPHYADDR'}
+          value={String(ept.maxphyaddr)}
+          width={4}
+          parse={(t) => parseIntInput(t, nested ? 'L1 MAXPHYADDR' : 'Host MAXPHYADDR', 32, 52)}
+          onCommit={(v: number, t) => act({ t: 'ept', ept: { maxphyaddr: v } }, 'ept.maxphyaddr', t)}
+        />
       )}
+      <EptPanel />
     </Group>
   );
 }
 
 export function PresetInfo() {
-  const { doc, presets } = useAppShallow((s) => ({ doc: s.doc, presets: s.presets }));
+  const doc = useApp((s) => s.doc);
   if (!doc) return null;
-  const p = presets.find((x) => x.id === doc.id);
   return (
     <section className="preset-info" aria-labelledby="preset-h">
-      <h2 id="preset-h">{p ? p.title : doc.title}</h2>
-      <p>{p ? p.paragraph : 'An imported or shared scenario. Edit any entry, toggle the controls, or pick a preset above.'}</p>
+      <h2 id="preset-h">{doc.title}</h2>
+      <p>{doc.paragraph ?? (doc.origin === 'shadow-case' ? 'A shadow case from a vector file: step through its operations; each shows what the case expects beside what the shadow MMU does.' : 'An imported or shared scenario. Edit any entry, toggle the controls, or pick a preset above.')}</p>
+      {doc.changes > 0 && doc.paragraph && <p className="hint small">Changed since the preset opened ({doc.changes} change{doc.changes === 1 ? '' : 's'}): the paragraph describes the preset as it opened.</p>}
     </section>
   );
 }

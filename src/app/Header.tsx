@@ -2,9 +2,10 @@ import { useRef } from 'react';
 import { actionById } from './actions';
 import { useApp, useAppShallow, useAppStore } from './context';
 import { useEngine } from './engine';
+import { FileChoice } from './FileChoice';
 
 function PresetPicker() {
-  const { presets, id } = useAppShallow((s) => ({ presets: s.presets, id: s.doc?.id ?? '' }));
+  const { presets, id } = useAppShallow((s) => ({ presets: s.presets, id: s.doc?.presetId ?? '' }));
   const openPreset = useApp((s) => s.openPreset);
   const known = presets.some((p) => p.id === id);
   return (
@@ -24,9 +25,9 @@ function PresetPicker() {
 
 function UndoRedo() {
   const store = useAppStore();
-  const { canUndo, canRedo } = useAppShallow((s) => ({ canUndo: s.canUndo, canRedo: s.canRedo }));
+  const { canUndo, canRedo, history } = useAppShallow((s) => ({ canUndo: s.canUndo, canRedo: s.canRedo, history: s.history }));
   return (
-    <div className="button-group">
+    <div className="button-group" role="group" aria-label={`History: change ${history.at} of ${history.size}`}>
       <button type="button" disabled={!canUndo} onClick={() => actionById('undo').run(store)} title="Undo (Ctrl+Z)">
         Undo
       </button>
@@ -44,13 +45,12 @@ function ShareButtons() {
   const setNotice = useApp((s) => s.setNotice);
 
   const copyLink = async () => {
-    const { trace, step } = store.getState();
-    const frag = await client.fragment({ step: trace && step === trace.steps.length ? -1 : step });
+    const frag = await client.fragment();
     const url = `${location.origin}${location.pathname}${location.search}#${frag}`;
     try {
       history.replaceState(null, '', '#' + frag);
       await navigator.clipboard.writeText(url);
-      setNotice('Link copied to the clipboard.');
+      setNotice(`Link copied to the clipboard (${frag.length} characters after #).`);
     } catch {
       setNotice('The link is in the address bar (the clipboard is not available here).');
     }
@@ -58,7 +58,7 @@ function ShareButtons() {
 
   const exportCase = async () => {
     const text = await store.getState().exportCase();
-    const id = store.getState().doc?.id || 'pagoda-scenario';
+    const id = store.getState().doc?.presetId || store.getState().doc?.title || 'pagoda-scenario';
     const a = document.createElement('a');
     a.href = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
     a.download = `${id.replace(/[^a-z0-9._-]/gi, '_')}.json`;
@@ -85,6 +85,7 @@ function ShareButtons() {
         Import
       </button>
       <input ref={fileInput} className="visually-hidden" type="file" accept=".json,.jsonl,application/json" aria-label="Import file" tabIndex={-1} onChange={(e) => void importFile(e.target.files?.[0])} />
+      <FileChoice />
     </div>
   );
 }

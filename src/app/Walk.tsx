@@ -1,4 +1,8 @@
-/** Step controls, the current step's sentence, and the list of references. */
+/**
+ * Step controls, the current step's sentence, the list of references, and
+ * the Translation result. Natively the steps are the walk's references; under
+ * a shadow MMU they are the guest operations (each one a history entry).
+ */
 import { useEffect, useRef } from 'react';
 import { SPEEDS } from '../store/viewSlice';
 import { actionById } from './actions';
@@ -6,44 +10,77 @@ import { useApp, useAppShallow, useAppStore } from './context';
 
 export function StepControls() {
   const store = useAppStore();
-  const { step, n, playing, speed } = useAppShallow((s) => ({ step: s.step, n: s.trace?.steps.length ?? 0, playing: s.playing, speed: s.speed }));
+  const { at, n, playing, speed, shadow } = useAppShallow((s) => ({ at: s.stepAt(), n: s.stepCount(), playing: s.playing, speed: s.speed, shadow: s.ops !== null }));
   const setSpeed = useApp((s) => s.setSpeed);
+  const unit = shadow ? 'Operation' : 'Reference';
   return (
-    <div className="step-controls" role="group" aria-label="Walk controls">
-      <button type="button" onClick={() => actionById('prev').run(store)} disabled={step === 0} title="Previous step (←)">
+    <div className="step-controls" role="group" aria-label={shadow ? 'Operation controls' : 'Walk controls'}>
+      <button type="button" onClick={() => actionById('first').run(store)} disabled={at === 0} title="First step (Home)">
+        ◀◀ First step
+      </button>
+      <button type="button" onClick={() => actionById('prev').run(store)} disabled={at === 0} title="Previous step (←)">
         ◀ Previous step
       </button>
-      <button type="button" className="play" onClick={() => actionById('play').run(store)} disabled={n === 0} title="Play / pause (P)">
-        {playing ? 'Pause' : 'Play'}
-      </button>
-      <button type="button" onClick={() => actionById('next').run(store)} disabled={step >= n} title="Next step (→)">
+      {!shadow && (
+        <button type="button" className="play" onClick={() => actionById('play').run(store)} disabled={n === 0} title="Play / pause (P)">
+          {playing ? 'Pause' : 'Play'}
+        </button>
+      )}
+      <button type="button" onClick={() => actionById('next').run(store)} disabled={at >= n} title="Next step (→)">
         Next step ▶
       </button>
-      <label className="speed">
-        Speed
-        <select value={speed} onChange={(e) => setSpeed(Number(e.target.value))}>
-          {SPEEDS.map((s) => (
-            <option key={s} value={s}>
-              {s} step{s === 1 ? '' : 's'}/s
-            </option>
-          ))}
-        </select>
-      </label>
+      <button type="button" onClick={() => actionById('last').run(store)} disabled={at >= n} title="Last step (End)">
+        Last step ▶▶
+      </button>
+      {!shadow && (
+        <label className="speed">
+          Speed
+          <select value={speed} onChange={(e) => setSpeed(Number(e.target.value))}>
+            {SPEEDS.map((s) => (
+              <option key={s} value={s}>
+                {s} step{s === 1 ? '' : 's'}/s
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <span className="step-count" aria-live="off">
-        Reference {step} of {n}
+        {unit} {at} of {n}
       </span>
     </div>
   );
 }
 
 export function StepSentence() {
-  const { text, cr3, kind, step } = useAppShallow((s) => {
+  const { text, cr3, kind, step, ops, last, names } = useAppShallow((s) => {
     const st = s.step > 0 ? s.trace?.steps[s.step - 1] : undefined;
-    return { text: st?.text ?? null, kind: st?.kind ?? null, cr3: s.doc?.cpu.cr3 ?? '', step: s.step };
+    return { text: st?.text ?? null, kind: st?.kind ?? null, cr3: s.doc?.cpu.cr3 ?? '', step: s.step, ops: s.ops, last: s.shadow?.last ?? null, names: s.doc?.spaces.guest ?? 'physical' };
   });
+  if (ops) {
+    const done = ops.at > 0 ? ops.items[ops.at - 1] : null;
+    const next = ops.at < ops.items.length ? ops.items[ops.at] : null;
+    return (
+      <div className="step-sentence op-sentence" aria-live="polite">
+        {done && last ? (
+          <p>
+            <strong>{last.title}</strong>: {last.exits === 0 ? 'no exit' : `${last.exits} exit${last.exits > 1 ? 's' : ''}`}. {last.outcome}
+            {done.note && <span className="op-note"> {done.note}</span>}
+          </p>
+        ) : (
+          <p>No guest operation has run yet. {ops.items.length ? 'Press Next step (→) to run the first one, or Translate an address.' : 'Translate an address, or use INVLPG and Load CR3.'}</p>
+        )}
+        {next && (
+          <p className="small next-op">
+            Next: {next.text}
+            {next.note ? ` — ${next.note}` : ''}
+          </p>
+        )}
+      </div>
+    );
+  }
   return (
     <p className={`step-sentence${kind === 'e' ? ' ept' : ''}`} aria-live="polite">
-      {text ?? (step === 0 ? `Before the walk: CR3 = ${cr3}. Press Next step (→) or Play to follow each memory reference.` : '')}
+      {text ?? (step === 0 ? `Before the walk: CR3 = ${cr3} (${names}). Press Next step (→) or Play to follow each memory reference.` : '')}
     </p>
   );
 }
@@ -86,19 +123,24 @@ export function WalkSteps() {
 }
 
 export function ResultStatus() {
-  const { outcome, step, n } = useAppShallow((s) => ({ outcome: s.trace?.outcome ?? null, step: s.step, n: s.trace?.steps.length ?? 0 }));
-  const ok = outcome?.outcome === 'ok';
+  const { result, step, n, shadow } = useAppShallow((s) => ({ result: s.result, step: s.step, n: s.trace?.steps.length ?? 0, shadow: s.ops !== null }));
+  const pending = !shadow && step < n;
   return (
-    <section className={`panel result ${ok ? 'ok' : 'fault'}${step < n ? ' pending' : ''}`} aria-labelledby="result-h">
+    <section className={`panel result ${result?.kind ?? ''}${pending ? ' pending' : ''}`} aria-labelledby="result-h">
       <h2 id="result-h">Result</h2>
       <div role="status" aria-label="Translation result" aria-live="polite">
-        {outcome && (
+        {result && (
           <>
-            <p className="result-title mono-num">{outcome.title}</p>
-            <p className="result-text">{outcome.text}</p>
-            {outcome.bits.length > 0 && (
-              <ul className="bits-list" aria-label={outcome.outcome === 'pf' ? 'Error code bits' : 'Exit qualification bits'}>
-                {outcome.bits.map((b) => (
+            <p className="result-title mono-num">{result.title}</p>
+            <p className="result-text">{result.text}</p>
+            {result.notes.map((t) => (
+              <p key={t} className="result-note small">
+                {t}
+              </p>
+            ))}
+            {result.bits.length > 0 && (
+              <ul className="bits-list" aria-label={result.bitsLabel ?? 'Bits'}>
+                {result.bits.map((b) => (
                   <li key={b.bit} className={b.set ? 'set' : 'clear'}>
                     <span className="mono">
                       bit {b.bit} {b.name}={b.set ? 1 : 0}
@@ -111,7 +153,7 @@ export function ResultStatus() {
           </>
         )}
       </div>
-      {step < n && <p className="hint">The walk is at reference {step}; this is where it ends.</p>}
+      {pending && <p className="hint">The walk is at reference {step}; this is where it ends.</p>}
     </section>
   );
 }

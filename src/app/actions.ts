@@ -1,6 +1,8 @@
 /**
  * Commands registered once (excalidraw's actions): label, shortcut and run.
- * Toolbar buttons, the keyboard handler and tests all go through these.
+ * Toolbar buttons, the keyboard handler and tests all go through these. The
+ * step commands move through references natively and through operations
+ * under a shadow MMU.
  */
 import type { AppState, AppStore } from '../store';
 
@@ -13,18 +15,16 @@ export interface Action {
   run(store: AppStore): void;
 }
 
-const steps = (s: AppState) => s.trace?.steps.length ?? 0;
-
 export const ACTIONS: Action[] = [
-  { id: 'prev', label: 'Previous step', keys: ['ArrowLeft'], enabled: (s) => s.step > 0, run: (st) => st.getState().prevStep() },
-  { id: 'next', label: 'Next step', keys: ['ArrowRight'], enabled: (s) => s.step < steps(s), run: (st) => st.getState().nextStep() },
-  { id: 'first', label: 'First step', keys: ['Home'], enabled: (s) => s.step > 0, run: (st) => st.getState().setStep(0) },
-  { id: 'last', label: 'Last step', keys: ['End'], enabled: (s) => s.step < steps(s), run: (st) => st.getState().setStep(Infinity) },
+  { id: 'prev', label: 'Previous step', keys: ['ArrowLeft'], enabled: (s) => s.stepAt() > 0, run: (st) => st.getState().prevStep() },
+  { id: 'next', label: 'Next step', keys: ['ArrowRight'], enabled: (s) => s.stepAt() < s.stepCount(), run: (st) => st.getState().nextStep() },
+  { id: 'first', label: 'First step', keys: ['Home'], enabled: (s) => s.stepAt() > 0, run: (st) => void st.getState().goStep(0) },
+  { id: 'last', label: 'Last step', keys: ['End'], enabled: (s) => s.stepAt() < s.stepCount(), run: (st) => void st.getState().goStep(st.getState().stepCount()) },
   {
     id: 'play',
     label: 'Play',
     keys: ['p'],
-    enabled: (s) => steps(s) > 0,
+    enabled: (s) => s.ops === null && (s.trace?.steps.length ?? 0) > 0,
     run: (st) => (st.getState().playing ? st.getState().pause() : st.getState().play()),
   },
   { id: 'undo', label: 'Undo', keys: ['Mod+z'], enabled: (s) => s.canUndo, run: (st) => void st.getState().undo() },

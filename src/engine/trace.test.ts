@@ -29,7 +29,7 @@ describe('traceWalk', () => {
       expect(st.adSet).toContain('A');
     }
     expect(t.steps[0].text).toMatch(/points to the PDPT/);
-    expect(t.steps[2].text).toMatch(/maps a 2 MiB page at 0x200000/);
+    expect(t.steps[2].text).toMatch(/maps a 2 MiB page at physical 0x200000/);
     expect(t.steps[2].text).toMatch(/writable, user/);
     expect(t.steps[2].adSet).toEqual(['A', 'D']);
     expect(t.steps[2].entryKind).toBe('leaf');

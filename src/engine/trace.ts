@@ -83,6 +83,24 @@ export interface Trace {
   writes: { addr: string; value: string }[];
 }
 
+/**
+ * What each address space is called in sentences. Natively there is one
+ * physical space; under EPT the guest's tables hold guest-physical addresses
+ * and EPT maps them to host-physical; under nested EPT the same walk is L2's
+ * (L2-linear → L2-physical) under L1's EPT12 (→ L1-physical).
+ */
+export interface SpaceNames {
+  linear: string;
+  /** Addresses in the guest's own tables. */
+  guest: string;
+  /** Addresses EPT produces, and where EPT tables live. */
+  host: string;
+}
+
+export const NATIVE_NAMES: SpaceNames = { linear: 'linear', guest: 'physical', host: 'physical' };
+export const EPT_NAMES: SpaceNames = { linear: 'linear', guest: 'guest-physical', host: 'host-physical' };
+export const NESTED_NAMES: SpaceNames = { linear: 'L2-linear', guest: 'L2-physical', host: 'L1-physical' };
+
 const SIZE_NAMES: Record<number, string> = { 4096: '4 KiB', 2097152: '2 MiB', 4194304: '4 MiB', 1073741824: '1 GiB' };
 export const sizeName = (n: number): string => SIZE_NAMES[n] ?? `${n} bytes`;
 
@@ -112,8 +130,8 @@ function guestPurpose(guest: PagingFormat, target: number): string {
   return L.register ? 'the PDPTE load' : `the guest ${L.name} table`;
 }
 
-/** Build the explained trace from a walk result. */
-export function explain(s: Scenario, access: Access, r: WalkResult): Trace {
+/** Build the explained trace from a walk result; `names` says what to call each address space. */
+export function explain(s: Scenario, access: Access, r: WalkResult, names: SpaceNames = s.ept ? EPT_NAMES : NATIVE_NAMES): Trace {
   const cfg = compile(s.cpu, s.ept);
   const guest = cfg.guest;
   const ept = cfg.ept;
@@ -170,7 +188,7 @@ export function explain(s: Scenario, access: Access, r: WalkResult): Trace {
       stop,
       text: '',
     };
-    step.text = stepSentence(f, step, d.target, s.cpu.maxphyaddr, ept ? s.ept!.maxphyaddr : 0, ref.gpa);
+    step.text = stepSentence(f, step, d.target, s.cpu.maxphyaddr, ept ? s.ept!.maxphyaddr : 0, ref.gpa, names);
     steps.push(step);
   });
   return {
@@ -181,14 +199,17 @@ export function explain(s: Scenario, access: Access, r: WalkResult): Trace {
     guestLevels: guest.rootLevel,
     eptLevels: ept ? ept.rootLevel : 0,
     steps,
-    outcome: outcomeOf(s, guest, access, r, steps, gAcc),
+    outcome: outcomeOf(s, guest, access, r, steps, gAcc, names),
     writes: r.writes.map((w: QwordWrite) => ({ addr: hexNum(w.pa), value: hex64(w.lo, w.hi) })),
   };
 }
 
-function stepSentence(f: PagingFormat, st: TraceStep, target: number, gM: number, eM: number, gpa: number): string {
-  const head = `${st.structure}[${hexNum(st.index)}] at ${st.entryAddr}`;
-  const via = st.kind === 'e' ? ` (translating ${st.purpose}, GPA ${hexNum(gpa)})` : '';
+function stepSentence(f: PagingFormat, st: TraceStep, target: number, gM: number, eM: number, gpa: number, names: SpaceNames): string {
+  // Guest entries live at guest addresses (under EPT: read at the host address EPT gave); EPT entries at host addresses.
+  const where = st.kind === 'e' ? `${names.host} ${st.entryAddr}` : st.entryGpa !== null ? `${names.guest} ${st.entryGpa} (${names.host} ${st.entryAddr})` : `${names.guest} ${st.entryAddr}`;
+  const head = `${st.structure}[${hexNum(st.index)}] at ${where}`;
+  const points = st.kind === 'e' ? names.host : names.guest;
+  const via = st.kind === 'e' ? ` (translating ${names.guest} ${hexNum(gpa)}: ${st.purpose})` : '';
   switch (st.entryKind) {
     case 'not-present':
       return f.kind === 'ept'
@@ -207,15 +228,16 @@ function stepSentence(f: PagingFormat, st: TraceStep, target: number, gM: number
       const size = st.entryKind === 'leaf' ? pageSize(f, st.level) : 0;
       const what =
         st.entryKind === 'leaf'
-          ? `maps a ${sizeName(size)} page at ${hexNum(target)}`
-          : `points to the ${f.levels[st.level - 1].name} at ${hexNum(target)}`;
+          ? `maps a ${sizeName(size)} page at ${points} ${hexNum(target)}`
+          : `points to the ${f.levels[st.level - 1].name} at ${points} ${hexNum(target)}`;
       const flags: string[] = [];
       if (st.structure !== 'PDPTE') {
         flags.push(st.rights);
         const accessed = st.fields.find((x) => x.name === 'A');
         if (accessed) flags.push(accessed.value ? 'accessed' : 'not yet accessed');
       }
-      const ad = st.adSet.length ? `; ${st.adSet.join(' and ')} will be set` : '';
+      // Guest A/D are written only when the whole translation succeeds; EPT A/D as each EPT walk completes (FORMAT.md rule 3).
+      const ad = st.adSet.length ? (st.kind === 'e' ? `; this EPT walk sets ${st.adSet.join(' and ')}` : `; ${st.adSet.join(' and ')} will be set when the translation completes`) : '';
       return `${head} ${what}${flags.length ? ': ' + flags.join(', ') : ''}${ad}${via}.`;
     }
   }
@@ -228,7 +250,32 @@ function decodeBits(value: number, table: [number, string, string, string?][]): 
   });
 }
 
-function outcomeOf(s: Scenario, guest: PagingFormat, a: Access, r: WalkResult, steps: TraceStep[], guestAcc: number): TraceOutcome {
+/** A page-fault error code, bit by bit (SDM §4.7). */
+export const pfecBits = (ec: number): DecodedBit[] => decodeBits(ec, PFEC_BITS);
+/** An EPT-violation exit qualification, bits 0–8 (SDM §27.2.1 / §28.2.1). */
+export const qualBits = (q: number): DecodedBit[] => decodeBits(q, QUAL_BITS as [number, string, string][]);
+
+/** Every accessed/dirty change the access makes, guest and EPT, in one sentence (FORMAT.md rule 3). */
+function adSentence(steps: TraceStep[], ok: boolean, underEpt: boolean): string {
+  const count = (kind: 'g' | 'e', flag: string) => steps.filter((st) => st.kind === kind && st.adSet.includes(flag)).length;
+  const entries = (k: number) => `${k} ${k === 1 ? 'entry' : 'entries'}`;
+  const leaves = (k: number) => `${k} ${k === 1 ? 'leaf' : 'leaves'}`;
+  const parts: string[] = [];
+  const gA = count('g', 'A');
+  const gD = count('g', 'D');
+  if (gA || gD) parts.push(`the guest's accessed flag in ${entries(gA)}${gD ? ' and its dirty flag in the leaf' : ''}`);
+  const eA = count('e', 'A');
+  const eD = count('e', 'D');
+  if (eA || eD) parts.push(`EPT accessed flags in ${entries(eA)}${eD ? ` and EPT dirty flags in ${leaves(eD)}` : ''}`);
+  if (parts.length === 0) {
+    if (ok) return 'No accessed or dirty flag changes: every flag this access uses is already set.';
+    return `No accessed or dirty flag changes: a fault changes no guest entry${underEpt ? ', and no EPT walk that completed had a flag to set' : ''}.`;
+  }
+  const text = `Sets ${parts.join('; and ')}.`;
+  return ok ? text : `${text} The guest's own entries are unchanged (a fault changes none), but the EPT flags set by the EPT walks that completed stay.`;
+}
+
+function outcomeOf(s: Scenario, guest: PagingFormat, a: Access, r: WalkResult, steps: TraceStep[], guestAcc: number, names: SpaceNames): TraceOutcome {
   const va = hex64(a.va.lo, a.va.hi);
   const base: TraceOutcome = {
     outcome: r.outcome,
@@ -246,10 +293,13 @@ function outcomeOf(s: Scenario, guest: PagingFormat, a: Access, r: WalkResult, s
   const refs = `${n} reference${n === 1 ? '' : 's'}`;
   const last = steps[n - 1];
   switch (r.outcome) {
-    case 'ok':
+    case 'ok': {
       base.title = `${hexNum(r.pa!)} (${sizeName(r.size!)} page)`;
-      base.text = `Linear ${va} translates to ${s.ept ? 'host-physical' : 'physical'} ${hexNum(r.pa!)} through a ${sizeName(r.size!)} page, in ${refs}.`;
+      const fin = r.refs.find((x) => x.kind === 'e' && x.target === 0);
+      const via = s.ept && fin ? ` (${names.guest} ${hexNum(fin.gpa)})` : '';
+      base.text = `${cap(names.linear)} ${va} translates to ${names.host} ${hexNum(r.pa!)}${via} through a ${sizeName(r.size!)} page, in ${refs}. ${adSentence(steps, true, s.ept !== null)}`;
       return base;
+    }
     case 'gp':
       if (r.reason === 'canonical') {
         const top = s.cpu.paging === '5' ? 56 : 47;
@@ -257,7 +307,7 @@ function outcomeOf(s: Scenario, guest: PagingFormat, a: Access, r: WalkResult, s
         base.text = `${va} is not canonical: bits 63:${top} must all equal bit ${top}. The CPU raises #GP(0) before any paging-structure access; no page fault, CR2 unchanged.`;
       } else {
         base.title = '#GP(0): reserved bit in a PAE PDPTE';
-        base.text = `The PDPTE at ${last?.entryAddr} sets reserved bit${last && last.rsvdViolation.length > 1 ? 's' : ''} ${bitRanges(last?.rsvdViolation ?? [])}. PDPTEs are loaded as registers when CR3 is written, and a reserved bit there is #GP(0), not a page fault.`;
+        base.text = `The PDPTE at ${names.host} ${last?.entryAddr} sets reserved bit${last && last.rsvdViolation.length > 1 ? 's' : ''} ${bitRanges(last?.rsvdViolation ?? [])}. PDPTEs are loaded as registers when CR3 is written, and a reserved bit there is #GP(0), not a page fault.`;
       }
       return base;
     case 'pf': {
@@ -270,26 +320,26 @@ function outcomeOf(s: Scenario, guest: PagingFormat, a: Access, r: WalkResult, s
           : r.reason === 'reserved'
             ? `${last.structure}[${hexNum(last.index)}] sets reserved bit${last.rsvdViolation.length > 1 ? 's' : ''} ${bitRanges(last.rsvdViolation)}`
             : rightsCause(s, a, r.ec!, guestAcc);
-      base.text = `Page fault: ${cause}. CR2 = ${va}; error code ${hexNum(r.ec!)}. No accessed or dirty flag changes.`;
+      base.text = `Page fault${s.ept ? ' in the guest (no VM exit)' : ''}: ${cause}. CR2 = ${va}; error code ${hexNum(r.ec!)}. ${adSentence(steps, false, s.ept !== null)}`;
       return base;
     }
     case 'ept_violation': {
       base.bits = decodeBits(r.qual!, QUAL_BITS as [number, string, string][]);
-      base.title = `EPT violation at GPA ${hexNum(r.gpa!)}, qualification ${hexNum(r.qual!)}`;
+      base.title = `EPT violation at ${names.guest} ${hexNum(r.gpa!)}, qualification ${hexNum(r.qual!)}`;
       const what =
         r.reason === 'ept-ad-write'
           ? `setting the guest's accessed/dirty flag in its ${guest.levels[r.eptTarget!].name} entry is a write, and EPT maps that page without write permission`
           : r.reason === 'ept-not-present'
             ? `the EPT walk for ${guestPurpose(guest, r.eptTarget!)} found a not-present entry`
             : `EPT does not allow this ${r.eptTarget === 0 ? a.op : 'paging-structure access'} on ${guestPurpose(guest, r.eptTarget!)}`;
-      base.text = `VM exit (EPT violation): ${what}. The hypervisor sees GPA ${hexNum(r.gpa!)}${(r.qual! & 0x80) !== 0 ? ` and guest linear address ${va}` : ''}.`;
+      base.text = `VM exit (EPT violation): ${what}. The hypervisor sees ${names.guest} ${hexNum(r.gpa!)}${(r.qual! & 0x80) !== 0 ? ` and ${names.linear} ${va}` : ''}. ${adSentence(steps, false, true)}`;
       return base;
     }
     case 'ept_misconfig':
-      base.title = `EPT misconfiguration at GPA ${hexNum(r.gpa!)}`;
-      base.text = `VM exit (EPT misconfiguration): ${last.structure} entry at ${last.entryAddr} ${
+      base.title = `EPT misconfiguration at ${names.guest} ${hexNum(r.gpa!)}`;
+      base.text = `VM exit (EPT misconfiguration): ${last.structure} entry at ${names.host} ${last.entryAddr} ${
         last.misconfig ?? `sets reserved bit${last.rsvdViolation.length > 1 ? 's' : ''} ${bitRanges(last.rsvdViolation)}`
-      }, while translating ${guestPurpose(guest, r.eptTarget!)} (GPA ${hexNum(r.gpa!)}).`;
+      }, while translating ${guestPurpose(guest, r.eptTarget!)} (${names.guest} ${hexNum(r.gpa!)}). ${adSentence(steps, false, true)}`;
       return base;
   }
 }
@@ -320,7 +370,9 @@ function rightsCause(s: Scenario, a: Access, ec: number, acc: number): string {
   return parts.length ? parts.join('; and ') : 'the access is not allowed';
 }
 
+const cap = (t: string): string => t.charAt(0).toUpperCase() + t.slice(1);
+
 /** Translate and explain in one call (nothing in the scenario changes). */
-export function traceWalk(s: Scenario, access: Access): Trace {
-  return explain(s, access, translate(s, access));
+export function traceWalk(s: Scenario, access: Access, names?: SpaceNames): Trace {
+  return explain(s, access, translate(s, access), names);
 }

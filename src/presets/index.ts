@@ -10,6 +10,8 @@ import { translate } from '../engine/translate';
 
 export interface Preset {
   id: string;
+  /** Bumped whenever build() changes what it builds; links pin it (see registry.ts). */
+  version: number;
   title: string;
   paragraph: string;
   group: 'Native paging' | 'Faults' | 'Modes' | 'EPT';
@@ -49,6 +51,7 @@ const DEFAULT_VA = 0x7f3a_1b2c_5123n;
 export const PRESETS: Preset[] = [
   {
     id: 'lm4-4k',
+    version: 1,
     title: '4-level walk to a 4 KiB page',
     group: 'Native paging',
     paragraph:
@@ -57,6 +60,7 @@ export const PRESETS: Preset[] = [
   },
   {
     id: 'lm4-2m',
+    version: 1,
     title: '2 MiB page: the walk stops at the PD',
     group: 'Native paging',
     paragraph:
@@ -65,6 +69,7 @@ export const PRESETS: Preset[] = [
   },
   {
     id: 'lm4-1g',
+    version: 1,
     title: '1 GiB page in the direct map',
     group: 'Native paging',
     paragraph:
@@ -73,6 +78,7 @@ export const PRESETS: Preset[] = [
   },
   {
     id: 'pf-not-present',
+    version: 1,
     title: 'Not-present page fault',
     group: 'Faults',
     paragraph:
@@ -81,6 +87,7 @@ export const PRESETS: Preset[] = [
   },
   {
     id: 'pf-rsvd-maxphyaddr',
+    version: 1,
     title: 'Reserved bit above MAXPHYADDR',
     group: 'Faults',
     paragraph:
@@ -93,6 +100,7 @@ export const PRESETS: Preset[] = [
   },
   {
     id: 'pf-smep',
+    version: 1,
     title: 'SMEP: the kernel may not run user code',
     group: 'Faults',
     paragraph:
@@ -101,6 +109,7 @@ export const PRESETS: Preset[] = [
   },
   {
     id: 'pf-smap',
+    version: 1,
     title: 'SMAP: the kernel may not touch user data',
     group: 'Faults',
     paragraph:
@@ -109,6 +118,7 @@ export const PRESETS: Preset[] = [
   },
   {
     id: 'pf-pkey',
+    version: 1,
     title: 'Protection key denies a write',
     group: 'Faults',
     paragraph:
@@ -121,6 +131,7 @@ export const PRESETS: Preset[] = [
   },
   {
     id: 'la57-kernel',
+    version: 1,
     title: '57-bit kernel address under LA57',
     group: 'Modes',
     paragraph:
@@ -135,6 +146,7 @@ export const PRESETS: Preset[] = [
   },
   {
     id: 'pae',
+    version: 1,
     title: 'PAE: four PDPTE registers, then PD and PT',
     group: 'Modes',
     paragraph:
@@ -150,6 +162,7 @@ export const PRESETS: Preset[] = [
   },
   {
     id: 'm32-4m',
+    version: 1,
     title: '32-bit paging with a 4 MiB page (PSE-36)',
     group: 'Modes',
     paragraph:
@@ -169,6 +182,7 @@ export const PRESETS: Preset[] = [
   ] as const).map(
     ([g, h, n]): Preset => ({
       id: `ept-${g}x${h}`,
+      version: 1,
       title: `Two-dimensional walk: ${g}-level guest on ${h}-level EPT (${n} references)`,
       group: 'EPT',
       paragraph: `Under EPT every guest-physical address the guest walk uses — the CR3 table, each guest table, and the final page — is itself translated by a full ${h}-level EPT walk before it can be read. ${g} guest levels each need ${h} EPT references plus the guest entry, and the final address needs ${h} more: (${g}+1)×(${h}+1)−1 = ${n} references without TLBs or paging-structure caches. Guest memory here sits at host-physical = guest-physical + 4 GiB.`,
@@ -186,6 +200,7 @@ export const PRESETS: Preset[] = [
   ),
   {
     id: 'ept-misconfig',
+    version: 1,
     title: 'EPT misconfiguration: write without read',
     group: 'EPT',
     paragraph:
@@ -201,6 +216,7 @@ export const PRESETS: Preset[] = [
   },
   {
     id: 'ept-violation-table',
+    version: 1,
     title: 'EPT violation on a guest page-table access',
     group: 'EPT',
     paragraph:

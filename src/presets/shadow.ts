@@ -13,8 +13,10 @@ import { translate } from '../engine/translate';
 
 /** One scripted guest operation; `note` says what it should show. */
 export type GuestOp =
-  | { kind: 'access'; va: bigint; op: AccessOp; cpl: 0 | 3; note: string }
-  | { kind: 'store'; gpa: number; value: bigint; note: string }
+  /** A guest access at a linear address (under nested EPT: an L2-linear address, which L2's own tables translate first). */
+  | { kind: 'access'; va: bigint; op: AccessOp; cpl: 0 | 3; implicit?: boolean; note: string }
+  /** `width` 8: always a qword store (vector cases); else a 32-bit guest stores 4 bytes when the value fits. */
+  | { kind: 'store'; gpa: number; value: bigint; width?: 4 | 8; note: string }
   | { kind: 'invlpg'; va: bigint; note: string }
   | { kind: 'cr3'; space: number; note: string }
   | { kind: 'l2-access'; gpa: number; op: AccessOp; note: string }
@@ -49,6 +51,8 @@ export interface NestedSetup {
 
 export interface ShadowPreset {
   id: string;
+  /** Bumped whenever build() changes what it builds; links pin it (see registry.ts). */
+  version: number;
   title: string;
   paragraph: string;
   group: 'Shadow MMU' | 'Nested EPT';
@@ -133,6 +137,7 @@ function nestedSetup(rule: NestedRule, hostEptLevels: 4 | 5, levels: 4 | 5, expo
 export const SHADOW_PRESETS: ShadowPreset[] = [
   {
     id: 'shadow-first-touch',
+    version: 1,
     title: 'Shadow paging: first touch builds the tree',
     group: 'Shadow MMU',
     paragraph:
@@ -150,10 +155,11 @@ export const SHADOW_PRESETS: ShadowPreset[] = [
   },
   {
     id: 'shadow-pte-edit',
+    version: 1,
     title: 'Shadow paging: a PTE edit with and without INVLPG',
     group: 'Shadow MMU',
     paragraph:
-      "The guest kernel repoints a PTE at another frame. The page table is write-protected, so the store exits once; because it is a last-level table KVM lets it go unsync (writable, possibly stale) instead of emulating every store. Reading the address again still reaches the old frame, with no exit — exactly what a stale TLB entry may do, which the architecture allows until the guest flushes. INVLPG exits, KVM resyncs that SPTE from the guest PTE, and the next read reaches the new frame.",
+      "The guest kernel repoints a PTE at another frame. The page table is write-protected, so the store exits once; because it is a last-level table KVM lets it go unsync (writable, possibly stale) instead of emulating every store. Reading the address again still reaches the old frame, with no exit — exactly what a stale TLB entry may do, which the architecture allows until the guest flushes. INVLPG exits; KVM re-reads the guest PTE, finds that it now maps another frame and drops the SPTE, so the next read faults once more and reaches the new frame.",
     build: () => {
       const b = smallSpace(undefined, 0x10_0000, 0x20_0000);
       const pte = entryAddr(b.scenario(), HEAP, 1);
@@ -161,13 +167,14 @@ export const SHADOW_PRESETS: ShadowPreset[] = [
         { kind: 'access', va: HEAP, op: 'read', cpl: 0, note: 'Read the heap page: the shadow tables are built.' },
         { kind: 'store', gpa: pte, value: 0x20_5000n | 0x27n | (1n << 63n), note: 'The guest kernel stores a new PTE (frame 0x205000): one exit, the PT shadow page goes unsync.' },
         { kind: 'access', va: HEAP, op: 'read', cpl: 0, note: 'Read again without INVLPG: no exit, and still the old frame (stale, like a TLB).' },
-        { kind: 'invlpg', va: HEAP, note: 'INVLPG: exit; KVM resyncs the SPTE from the guest PTE.' },
-        { kind: 'access', va: HEAP, op: 'read', cpl: 0, note: 'Read again: the new frame.' },
+        { kind: 'invlpg', va: HEAP, note: 'INVLPG: exit; the guest PTE now maps another frame, so KVM drops the SPTE.' },
+        { kind: 'access', va: HEAP, op: 'read', cpl: 0, note: 'Read again: one more exit rebuilds the SPTE, and the read reaches the new frame.' },
       ]);
     },
   },
   {
     id: 'shadow-cr3-switch',
+    version: 1,
     title: 'Shadow paging: a CR3 switch hits the root cache',
     group: 'Shadow MMU',
     paragraph:
@@ -194,6 +201,7 @@ export const SHADOW_PRESETS: ShadowPreset[] = [
   },
   {
     id: 'shadow-write-flood',
+    version: 1,
     title: 'Shadow paging: write flooding zaps a page',
     group: 'Shadow MMU',
     paragraph:
@@ -214,6 +222,7 @@ export const SHADOW_PRESETS: ShadowPreset[] = [
   },
   {
     id: 'shadow-32bit-quadrants',
+    version: 1,
     title: "Shadow paging: a 32-bit guest's quadrants",
     group: 'Shadow MMU',
     paragraph:
@@ -232,6 +241,7 @@ export const SHADOW_PRESETS: ShadowPreset[] = [
   },
   {
     id: 'shadow-pae-root',
+    version: 1,
     title: "Shadow paging: a PAE guest's PAE root",
     group: 'Shadow MMU',
     paragraph:
@@ -253,6 +263,7 @@ export const SHADOW_PRESETS: ShadowPreset[] = [
   },
   {
     id: 'nested-ept4-host5',
+    version: 1,
     title: 'Nested EPT: a 4-level EPT12 on a 5-level host',
     group: 'Nested EPT',
     paragraph:
@@ -261,6 +272,7 @@ export const SHADOW_PRESETS: ShadowPreset[] = [
   },
   {
     id: 'nested-ept5-exposed',
+    version: 1,
     title: 'Nested EPT: EPT5 exposed to L1',
     group: 'Nested EPT',
     paragraph:
@@ -269,6 +281,7 @@ export const SHADOW_PRESETS: ShadowPreset[] = [
   },
   {
     id: 'nested-2020-hang',
+    version: 1,
     title: 'Nested EPT: the 2020 hang',
     group: 'Nested EPT',
     paragraph:
@@ -276,5 +289,8 @@ export const SHADOW_PRESETS: ShadowPreset[] = [
     build: () => nestedSetup('v4.14-2020-bug', 5, 4, false),
   },
 ];
+
+/** The nested preset a v1 link with `virt: "nested"` opened when its case was not a nested preset. */
+export const DEFAULT_NESTED_PRESET = 'nested-ept4-host5';
 
 export const shadowPresetById = (id: string): ShadowPreset | undefined => SHADOW_PRESETS.find((p) => p.id === id);

@@ -1,6 +1,7 @@
 import { deflateSync, strToU8 } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { decodeLink, encodeLink, toBase64Url, type LinkPayload } from './codec';
+import { decodeLink, encodeLink, toBase64Url } from './codec';
+import type { Doc } from '../worker/doc/types';
 
 const CASE = {
   id: 'lm4-2m-write-sets-d',
@@ -10,41 +11,54 @@ const CASE = {
   access: { va: '0x40201234', op: 'write', cpl: 0, implicit: false },
 } as const;
 
-const payload = (over: Record<string, unknown> = {}): LinkPayload => ({ case: { ...CASE, ...over } as unknown as LinkPayload['case'], view: { step: 2 } });
 const raw = (obj: unknown) => 'v1.' + toBase64Url(deflateSync(strToU8(JSON.stringify(obj))));
+const v2 = (obj: unknown) => 'v2.' + toBase64Url(deflateSync(strToU8(JSON.stringify(obj))));
 
 describe('share link codec', () => {
-  it('round-trips a scenario and the view', () => {
-    const frag = encodeLink(payload());
-    expect(frag).toMatch(/^v1\.[A-Za-z0-9_-]+$/);
-    const r = decodeLink('#' + frag);
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
-    expect(r.value.view.step).toBe(2);
-    expect(r.value.walkCase.scenario.cpu.cr3).toBe(0x1000);
-    expect(r.value.walkCase.scenario.memory.toJSON()).toEqual(CASE.memory);
-    expect(r.value.walkCase.access?.op).toBe('write');
+  it('round-trips a recipe: origin, changes and view', () => {
+    const doc: Doc = { origin: { kind: 'preset', id: 'lm4-2m', v: 1 }, actions: [{ t: 'cpu', cpu: { smep: true } }, { t: 'access', access: { op: 'write' } }], view: { step: 2, walk: 'guest', walkStep: 1 } };
+    const frag = encodeLink(doc);
+    expect(frag).toMatch(/^v2\.[A-Za-z0-9_-]+$/);
+    expect(decodeLink('#' + frag)).toEqual({ ok: true, value: doc });
+    const c: Doc = { origin: { kind: 'case', case: CASE as never, title: 'x' }, actions: [], view: { step: -1 } };
+    expect(decodeLink(encodeLink(c))).toEqual({ ok: true, value: c });
   });
 
-  it('carries the shadow-MMU mode in the view, and names a bad one', () => {
-    const r = decodeLink(encodeLink({ ...payload(), view: { step: -1, virt: 'nested' } }));
-    expect(r.ok && r.value.view).toEqual({ step: -1, virt: 'nested' });
+  it('reads v1 links into the recipe that opens what they opened', () => {
+    const r = decodeLink(raw({ case: CASE, view: { step: 2 } }));
+    expect(r).toEqual({ ok: true, value: { origin: { kind: 'case', case: CASE, title: CASE.id }, actions: [], view: { step: 2 } } });
+    const sh = decodeLink(raw({ case: CASE, view: { step: -1, virt: 'shadow' } }));
+    expect(sh.ok && sh.value.actions).toEqual([{ t: 'virt', mode: 'shadow' }]);
+    const ne = decodeLink(raw({ case: CASE, view: { step: -1, virt: 'nested' } }));
+    expect(ne.ok && ne.value.origin).toEqual({ kind: 'preset', id: 'nested-ept4-host5', v: 1 });
     const bad = decodeLink(raw({ case: CASE, view: { step: 0, virt: 'xen' } }));
     expect(!bad.ok && bad.problem.field).toBe('link.view.virt');
   });
 
-  it('compresses: a link is much shorter than its JSON', () => {
+  it('compresses: a link with memory is much shorter than its JSON', () => {
     const memory: Record<string, string> = {};
     for (let i = 0; i < 512; i++) memory['0x' + (0x2000 + i * 8).toString(16)] = '0x' + (0x100000 + i * 0x1000 + 7).toString(16);
-    const frag = encodeLink(payload({ memory: { ...CASE.memory, ...memory } }));
+    const frag = encodeLink({ origin: { kind: 'case', case: { ...CASE, memory: { ...CASE.memory, ...memory } } as never, title: 'big' }, actions: [], view: { step: -1 } });
     expect(frag.length).toBeLessThan(JSON.stringify(memory).length / 2.5);
+  });
+
+  it('names a bad change by its position and field', () => {
+    const r = decodeLink(v2({ p: 'lm4-4k', pv: 1, a: [{ t: 'cpu', cpu: {} }, { t: 'mem', addr: '0x1001', value: 'zz', bytes: 8 }] }));
+    expect(!r.ok && r.problem.field).toBe('link.changes[1].value');
+    const u = decodeLink(v2({ p: 'lm4-4k', pv: 1, a: [{ t: 'teleport' }] }));
+    expect(!u.ok && u.problem.field).toBe('link.changes[0].t');
+    const k = decodeLink(v2({ p: 'lm4-4k', pv: 1, x: 1 }));
+    expect(!k.ok && k.problem.field).toBe('link.x');
+    const n = decodeLink(v2({ a: [] }));
+    expect(!n.ok && n.problem.message).toMatch(/no preset/);
   });
 
   it.each([
     ['', 'link'],
     ['#', 'link'],
     ['#hello', 'link.version'],
-    ['#v2.abc', 'link.version'],
+    ['#v3.abc', 'link.version'],
+    ['#v2.<script>alert(1)</script>', 'link.data'],
     ['#v1.<script>alert(1)</script>', 'link.data'],
     ['#v1.a', 'link.data'],
     ['#v1.AAAA', 'link.data'],
@@ -55,7 +69,7 @@ describe('share link codec', () => {
   });
 
   it('rejects a truncated link', () => {
-    const frag = encodeLink(payload());
+    const frag = raw({ case: CASE, view: { step: 2 } });
     const r = decodeLink(frag.slice(0, Math.floor(frag.length * 0.6)));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problem.field).toBe('link.data');

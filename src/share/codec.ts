@@ -1,29 +1,25 @@
 /**
- * The share-link codec: the whole scenario plus the view state in the URL
- * fragment, as `v1.` + base64url(deflate(JSON)). Decoding trusts nothing: every
- * stage (version, alphabet, decompression with a size cap, UTF-8, JSON, each
- * field) fails with a Problem naming what is wrong. Decoded text is only ever
- * data — parsed by the engine's validators, never evaluated or put in HTML.
+ * The share-link codec. `v2.` + base64url(deflate(JSON)) carries a document's
+ * recipe: a preset by id and version plus the changes since (short), or an
+ * imported case with its memory. `v1.` links (the whole scenario and a view)
+ * still open: they decode into the recipe that reproduces what they opened
+ * when they were made. Decoding trusts nothing: every stage (version,
+ * alphabet, decompression with a size cap, UTF-8, JSON, each field) fails with
+ * a Problem naming what is wrong. Decoded text is only ever data.
  */
 import { Inflate, deflateSync, strToU8 } from 'fflate';
-import { ScenarioError, parseWalkCase, type ScenarioJSON, type WalkCase } from '../engine';
-import type { Problem, Result, ViewState } from '../worker/types';
+import { ScenarioError, parseWalkCase, type ScenarioJSON } from '../engine';
+import { currentPreset } from '../presets/registry';
+import { DEFAULT_NESTED_PRESET } from '../presets/shadow';
+import { parseAction, parseOrigin, parseView } from '../worker/doc/validate';
+import type { Action, Doc, Origin, View } from '../worker/doc/types';
+import type { Problem, Result } from '../worker/types';
 
-export const LINK_VERSION = 1;
+export const LINK_VERSION = 2;
 /** Longest fragment we try to read (characters). */
 export const MAX_LINK_CHARS = 8 * 1024 * 1024;
 /** Largest JSON a link may inflate to (bytes): stops decompression bombs. */
 export const MAX_JSON_BYTES = 64 * 1024 * 1024;
-
-export interface LinkPayload {
-  case: ScenarioJSON;
-  view: ViewState;
-}
-
-export interface DecodedLink {
-  walkCase: WalkCase;
-  view: ViewState;
-}
 
 const fail = (field: string, message: string): { ok: false; problem: Problem } => ({ ok: false, problem: { field, message } });
 
@@ -41,10 +37,37 @@ export function fromBase64Url(s: string): Uint8Array | null {
   return out;
 }
 
-/** Encode a payload as a fragment (without the leading '#'). */
-export function encodeLink(payload: LinkPayload): string {
-  const json = JSON.stringify({ case: payload.case, view: payload.view });
-  return `v${LINK_VERSION}.` + toBase64Url(deflateSync(strToU8(json), { level: 6 }));
+/**
+ * The v2 wire form of a document, with short keys: `p`/`pv` a preset and its
+ * version, or `c` (+`ct` title, `cp` the preset it came from) a walk case, or
+ * `sc` (+`ct`) a shadow case; `a` the changes; `s`, `w`, `ws` the view.
+ */
+interface Wire {
+  p?: string;
+  pv?: number;
+  c?: unknown;
+  sc?: unknown;
+  ct?: string;
+  cp?: string;
+  a?: unknown[];
+  s?: number;
+  w?: string;
+  ws?: number;
+}
+
+function toWire(d: Doc): Wire {
+  const o = d.origin;
+  const w: Wire = o.kind === 'preset' ? { p: o.id, pv: o.v } : o.kind === 'case' ? { c: o.case, ct: o.title, ...(o.preset ? { cp: o.preset } : {}) } : { sc: o.case, ct: o.title };
+  if (d.actions.length) w.a = d.actions;
+  if (d.view.step !== -1) w.s = d.view.step;
+  if (d.view.walk !== undefined) w.w = d.view.walk;
+  if (d.view.walkStep !== undefined) w.ws = d.view.walkStep;
+  return w;
+}
+
+/** Encode a document as a fragment (without the leading '#'). */
+export function encodeLink(d: Doc): string {
+  return `v${LINK_VERSION}.` + toBase64Url(deflateSync(strToU8(JSON.stringify(toWire(d))), { level: 9 }));
 }
 
 function inflateCapped(data: Uint8Array, cap: number): Uint8Array | 'too-big' | null {
@@ -74,15 +97,16 @@ function inflateCapped(data: Uint8Array, cap: number): Uint8Array | 'too-big' | 
   return out;
 }
 
-/** Decode a fragment (with or without '#'); never throws. */
-export function decodeLink(fragment: string, maxJsonBytes = MAX_JSON_BYTES): Result<DecodedLink> {
+/** Decode a fragment (with or without '#') into a document; never throws. Materializing it is the caller's next check. */
+export function decodeLink(fragment: string, maxJsonBytes = MAX_JSON_BYTES): Result<Doc> {
   const s = fragment.startsWith('#') ? fragment.slice(1) : fragment;
   if (s.length === 0) return fail('link', 'the link has no scenario after "#"');
   if (s.length > MAX_LINK_CHARS) return fail('link', `the link is too long (${s.length} characters)`);
   const m = /^v(\d{1,6})\.([\s\S]*)$/.exec(s);
-  if (m === null) return fail('link.version', 'the link does not start with a version such as "v1."');
-  if (Number(m[1]) !== LINK_VERSION) return fail('link.version', `version ${m[1]} is not supported (this app reads version ${LINK_VERSION})`);
-  if (!/^[A-Za-z0-9_-]*$/.test(m[2])) return fail('link.data', 'the data contains characters that are not base64url (A–Z, a–z, 0–9, -, _)');
+  if (m === null) return fail('link.version', 'the link does not start with a version such as "v2."');
+  const version = Number(m[1]);
+  if (version !== 1 && version !== 2) return fail('link.version', `version ${m[1]} is not supported (this app reads versions 1 and 2)`);
+  if (!/^[A-Za-z0-9_-]*$/.test(m[2])) return fail('link.data', 'the data contains characters that are not base64url (A–Z, a–z, 0–9, -, _): was the link cut or changed?');
   const bytes = fromBase64Url(m[2]);
   if (bytes === null || bytes.length === 0) return fail('link.data', 'the data is truncated (its base64url length is impossible)');
   const raw = inflateCapped(bytes, maxJsonBytes);
@@ -100,38 +124,74 @@ export function decodeLink(fragment: string, maxJsonBytes = MAX_JSON_BYTES): Res
   } catch {
     return fail('link.data', 'the data is not valid JSON (truncated?)');
   }
-  return validatePayload(json);
+  try {
+    return { ok: true, value: version === 2 ? fromWire(json) : fromV1(json) };
+  } catch (e) {
+    if (e instanceof ScenarioError) return fail(e.field, e.problem);
+    return fail('link', 'cannot be read');
+  }
+}
+
+/** Run a parser whose field names are relative, naming them under `prefix`. */
+export function prefixed<T>(prefix: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ScenarioError) throw new ScenarioError(e.field ? `${prefix}.${e.field}` : prefix, e.problem);
+    throw e;
+  }
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const WIRE_KEYS = ['p', 'pv', 'c', 'sc', 'ct', 'cp', 'a', 's', 'w', 'ws'];
 
-/** Validate a decoded payload object: `{case, view}`. */
-export function validatePayload(json: unknown): Result<DecodedLink> {
-  if (!isObj(json)) return fail('link', 'the data is not an object with "case" and "view"');
-  for (const k of Object.keys(json)) if (k !== 'case' && k !== 'view') return fail(`link.${k}`, 'unknown key');
-  if (!('case' in json)) return fail('link.case', 'missing');
-  let walkCase: WalkCase;
-  try {
-    walkCase = parseWalkCase(json.case);
-  } catch (e) {
-    if (e instanceof ScenarioError) return fail(`link.case.${e.field}`, e.problem);
-    return fail('link.case', 'cannot be read');
-  }
-  if (walkCase.access === null) return fail('link.case.access', 'missing');
-  const view = validateView(json.view);
-  if (!view.ok) return view;
-  return { ok: true, value: { walkCase, view: view.value } };
+function fromWire(json: unknown): Doc {
+  if (!isObj(json)) throw new ScenarioError('link', 'the data is not a scenario recipe (an object)');
+  for (const k of Object.keys(json)) if (!WIRE_KEYS.includes(k)) throw new ScenarioError(`link.${k}`, 'unknown key');
+  let origin: Origin;
+  if (json.p !== undefined) origin = parseOrigin({ kind: 'preset', id: json.p, v: json.pv }, 'link.preset');
+  else if (json.c !== undefined) origin = parseOrigin({ kind: 'case', case: json.c, title: json.ct ?? 'Scenario', ...(json.cp !== undefined ? { preset: json.cp } : {}) }, 'link.case');
+  else if (json.sc !== undefined) origin = parseOrigin({ kind: 'shadow-case', case: json.sc, title: json.ct ?? 'Shadow case' }, 'link.case');
+  else throw new ScenarioError('link', 'names no preset and carries no case');
+  const a = json.a ?? [];
+  if (!Array.isArray(a)) throw new ScenarioError('link.changes', 'must be a list');
+  const actions: Action[] = a.map((x, i) => parseAction(x, `link.changes[${i}]`));
+  const view = parseView(
+    { step: json.s ?? -1, ...(json.w !== undefined ? { walk: json.w } : {}), ...(json.ws !== undefined ? { walkStep: json.ws } : {}) },
+    'link.view',
+  );
+  return { origin, actions, view };
 }
 
-export function validateView(v: unknown): Result<ViewState> {
-  if (v === undefined) return { ok: true, value: { step: -1 } };
-  if (!isObj(v)) return fail('link.view', 'must be an object');
-  for (const k of Object.keys(v)) if (k !== 'step' && k !== 'virt') return fail(`link.view.${k}`, 'unknown key');
-  const step = v.step;
-  if (typeof step !== 'number' || !Number.isInteger(step) || step < -1 || step > 1000) {
-    return fail('link.view.step', 'must be an integer from -1 to 1000');
+/**
+ * A v1 link: `{case, view: {step, virt?}}` with the whole scenario. It opens
+ * as it did when it was made: the case itself; under `virt` "shadow" a
+ * shadow preset's id reopened that preset (from its start) and any other
+ * guest ran under shadow paging; "nested" reopened a nested preset, or the
+ * default one.
+ */
+function fromV1(json: unknown): Doc {
+  if (!isObj(json)) throw new ScenarioError('link', 'the data is not an object with "case" and "view"');
+  for (const k of Object.keys(json)) if (k !== 'case' && k !== 'view') throw new ScenarioError(`link.${k}`, 'unknown key');
+  if (!('case' in json)) throw new ScenarioError('link.case', 'missing');
+  const c = prefixed('link.case', () => parseWalkCase(json.case));
+  if (c.access === null) throw new ScenarioError('link.case.access', 'missing');
+  const v = json.view === undefined ? { step: -1 } : json.view;
+  if (!isObj(v)) throw new ScenarioError('link.view', 'must be an object');
+  for (const k of Object.keys(v)) if (k !== 'step' && k !== 'virt') throw new ScenarioError(`link.view.${k}`, 'unknown key');
+  const view: View = parseView({ step: v.step }, 'link.view');
+  if (view.step > 1000) throw new ScenarioError('link.view.step', 'must be a whole number from -1 to 1000');
+  const virt = v.virt;
+  if (virt !== undefined && virt !== 'shadow' && virt !== 'nested') throw new ScenarioError('link.view.virt', 'must be "shadow" or "nested"');
+  const p = c.id ? currentPreset(c.id) : undefined;
+  const asCase: Origin = { kind: 'case', case: json.case as ScenarioJSON, title: c.id ? (p ? p.title : c.id) : 'Scenario', ...(p ? { preset: p.id } : {}) };
+  if (virt === 'shadow') {
+    if (p && p.shadow && p.group === 'Shadow MMU') return { origin: { kind: 'preset', id: p.id, v: 1 }, actions: [], view };
+    return { origin: asCase, actions: [{ t: 'virt', mode: 'shadow' }], view };
   }
-  if (v.virt === undefined) return { ok: true, value: { step } };
-  if (v.virt !== 'shadow' && v.virt !== 'nested') return fail('link.view.virt', 'must be "shadow" or "nested"');
-  return { ok: true, value: { step, virt: v.virt } };
+  if (virt === 'nested') {
+    const id = p && p.shadow && p.group === 'Nested EPT' ? p.id : DEFAULT_NESTED_PRESET;
+    return { origin: { kind: 'preset', id, v: 1 }, actions: [], view };
+  }
+  return { origin: asCase, actions: [], view };
 }

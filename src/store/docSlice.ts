@@ -1,56 +1,83 @@
 /**
- * The document slice: a mirror of the worker's snapshot (scenario state,
- * trace, drawing) and the intents that change the scenario. Memory stays in
- * the worker; the store holds what the views draw.
+ * The document slice: a mirror of the worker's snapshot (the document, its
+ * walk, result, drawing and shadow MMU) and the intents that change it. Every
+ * change is one `act` in the worker; a refused one changes nothing and says
+ * why — in the field that holds the bad value, or in the alert.
  */
 import type { StateCreator } from 'zustand';
-import { parseHex64 } from '../engine/bits';
-import type { AddressLayout, Edit, PresetInfo, Problem, Result, ScenarioDoc, Snapshot, StepTarget, Trace, TreeLayout } from '../worker/types';
+import type { BootAnswer } from '../worker/api';
+import type {
+  AccessJSON,
+  AddressLayout,
+  DocInfo,
+  FileCase,
+  Intent,
+  OpsView,
+  PresetInfo,
+  Problem,
+  Result,
+  ResultView,
+  Snapshot,
+  StepTarget,
+  Trace,
+  TreeLayout,
+} from '../worker/types';
+import type { ShadowView } from '../worker/shadowTypes';
 import type { AppState, Deps } from './types';
-import { isShadowPresetId } from './shadowSlice';
+import { parseVa } from './input';
+
+export type EntryEdit = { kind: 'entry'; tableId: string; index: number; value: string } | { kind: 'field'; tableId: string; index: number; field: string; value: string };
+
+/** A value a field refused: kept in the field with its message until corrected. */
+export interface FieldError {
+  text: string;
+  message: string;
+}
 
 export interface DocSlice {
   ready: boolean;
   rev: number;
-  doc: ScenarioDoc | null;
+  doc: DocInfo | null;
   address: AddressLayout | null;
   trace: Trace | null;
   targets: StepTarget[];
   layout: TreeLayout | null;
+  result: ResultView | null;
+  shadow: ShadowView | null;
+  ops: OpsView | null;
   canUndo: boolean;
   canRedo: boolean;
+  history: { at: number; size: number };
   presets: PresetInfo[];
   /** Text in the address box (may be invalid while typing) and its problem. */
   draftVa: string;
   vaError: string | null;
+  fieldErrors: Record<string, FieldError>;
+  /** An imported file with several cases, to choose from. */
+  fileChoice: { name: string; cases: FileCase[] } | null;
+  /** Is every change saved in this browser (a reload restores it)? */
+  saved: boolean;
 
-  boot(hash: string, saved: string | null): Promise<void>;
-  /** Take a snapshot the shadow MMU's answer carries. */
-  applySnapshot(s: Snapshot): void;
-  openPreset(id: string): Promise<void>;
+  boot(hash: string, legacy: string | null): Promise<BootAnswer | null>;
+  openPreset(id: string): Promise<boolean>;
   openLink(fragment: string): Promise<boolean>;
   importFile(text: string, name: string): Promise<boolean>;
+  chooseFileCase(index: number): Promise<boolean>;
+  closeFileChoice(): void;
   exportCase(): Promise<string>;
   setDraftVa(text: string): void;
-  translate(): Promise<void>;
-  setAccess(patch: Partial<ScenarioDoc['access']>): Promise<void>;
-  edit(e: Edit): Promise<boolean>;
+  /** Translate the address box: natively a new access; under a shadow MMU a guest access the MMU runs. */
+  translate(): Promise<boolean>;
+  setAccess(patch: Partial<AccessJSON>): Promise<boolean>;
+  /** Make one change; `field` names the input it came from (its error stays there). */
+  act(i: Intent, field?: string, text?: string): Promise<boolean>;
+  /** Edit an entry as the inspector names it (where it is drawn): its whole value, or one decoded field. */
+  edit(e: EntryEdit): Promise<boolean>;
+  /** A field refused a value before it reached the worker. */
+  rejectField(field: string, text: string, message: string): void;
   undo(): Promise<void>;
   redo(): Promise<void>;
-}
-
-/** Parse the address box: `0x`, underscores and upper case are fine. */
-export function parseVa(text: string, width: number): { va: string } | { error: string } {
-  const t = text.trim();
-  if (t === '') return { error: 'Type a linear address in hex, e.g. 0x7f3a1b2c5123.' };
-  const v = parseHex64(t, true);
-  if (v === null) {
-    return /^(0x)?[0-9a-f_]*$/i.test(t.replace(/\s/g, ''))
-      ? { error: 'Too long: a linear address has at most 64 bits (16 hex digits).' }
-      : { error: `“${t.slice(0, 20)}” is not hex: use digits 0–9 and a–f, optionally 0x and _.` };
-  }
-  if (width === 32 && v.hi !== 0) return { error: 'This paging mode translates 32-bit linear addresses: at most 8 hex digits.' };
-  return { va: '0x' + (v.hi ? v.hi.toString(16) + v.lo.toString(16).padStart(8, '0') : v.lo.toString(16)) };
+  markSaved(): Promise<void>;
 }
 
 export const createDocSlice =
@@ -58,11 +85,11 @@ export const createDocSlice =
   (set, get) => {
     const { client } = deps;
 
-    /** Take a snapshot from the worker; `step` -1 (or absent) shows the whole walk. */
-    const apply = (s: Snapshot, step = -1, keepDraft = false): void => {
+    /** Show a snapshot: the whole state, the step it carries, a fresh address box. */
+    const apply = (s: Snapshot): void => {
       const n = s.trace.steps.length;
       const prev = get();
-      const docChanged = prev.doc?.id !== s.doc.id;
+      const sameDoc = prev.doc !== null && prev.doc.title === s.doc.title && prev.doc.origin === s.doc.origin;
       set({
         ready: true,
         rev: s.rev,
@@ -71,23 +98,39 @@ export const createDocSlice =
         trace: s.trace,
         targets: s.targets,
         layout: s.layout ?? prev.layout,
+        result: s.result,
+        shadow: s.shadow,
+        ops: s.ops,
         canUndo: s.canUndo,
         canRedo: s.canRedo,
-        step: step < 0 || step > n ? n : step,
+        history: s.history,
+        step: s.view.step < 0 || s.view.step > n ? n : s.view.step,
         playing: false,
-        draftVa: keepDraft ? prev.draftVa : s.doc.access.va,
-        vaError: keepDraft ? prev.vaError : null,
-        ...(docChanged ? { selection: null, entry: null } : {}),
+        draftVa: s.doc.access.va,
+        vaError: null,
+        ...(sameDoc ? {} : { selection: null, entry: null }),
       });
-      if (s.layout && (docChanged || !prev.layout)) get().requestFit();
+      get().syncShadowView(s.view);
+      if (s.layout && (!sameDoc || !prev.layout)) get().requestFit();
       void get().refreshEntry();
+      void get().markSaved();
     };
 
-    const result = <T>(r: Result<T>, source: Problem['field'] | null = null): T | null => {
-      if (r.ok) return r.value;
-      get().showAlert(r.problem, source);
-      return null;
+    /** A good change: show it, and the alert about an earlier problem goes away. */
+    const took = (r: Result<Snapshot>, field?: string): boolean => {
+      if (!r.ok) return false;
+      get().dismissAlert();
+      if (field) clearField(field);
+      apply(r.value);
+      return true;
     };
+
+    const clearField = (field: string) => {
+      const { [field]: _gone, ...rest } = get().fieldErrors;
+      set({ fieldErrors: rest });
+    };
+
+    const refuse = (p: Problem, lead: string, source: string) => get().showAlert({ field: p.field, message: `${lead}: ${p.field}: ${p.message}.` }, source);
 
     return {
       ready: false,
@@ -97,120 +140,140 @@ export const createDocSlice =
       trace: null,
       targets: [],
       layout: null,
+      result: null,
+      shadow: null,
+      ops: null,
       canUndo: false,
       canRedo: false,
+      history: { at: 0, size: 0 },
       presets: [],
       draftVa: '',
       vaError: null,
+      fieldErrors: {},
+      fileChoice: null,
+      saved: true,
 
-      async boot(hash, saved) {
+      async boot(hash, legacy) {
         void client.presets().then((presets) => set({ presets }));
-        if (hash.replace(/^#/, '') !== '') {
-          if (await get().openLink(hash)) return;
-        } else if (saved) {
-          const r = await client.openLink(saved);
-          if (r.ok) {
-            apply(r.value.snapshot, r.value.view.step);
-            if (r.value.view.virt) await get().startShadow(r.value.view.virt);
-            return;
-          }
+        const b = await client.boot(hash, legacy);
+        apply(b.snapshot);
+        if (b.link) {
+          get().showAlert(
+            { field: b.link.problem.field, message: `This link cannot be opened: ${b.link.problem.field}: ${b.link.problem.message}. Nothing was changed: your saved work is shown.` },
+            'link',
+            b.link.text,
+          );
+        } else if (b.saved) {
+          get().showAlert({ field: b.saved.field, message: `The saved state could not be restored: ${b.saved.field}: ${b.saved.message}.` }, 'saved');
         }
-        const r = await client.openPreset(undefined);
-        const s = result(r);
-        if (s) apply(s);
-      },
-
-      applySnapshot(s) {
-        apply(s, -1, true);
-        set({ draftVa: s.doc.access.va, vaError: null });
+        return b;
       },
 
       async openPreset(id) {
-        if (isShadowPresetId(id)) {
-          await get().openShadowPreset(id);
-          return;
-        }
-        if (get().shadow) await get().stopShadow();
-        const s = result(await client.openPreset(id));
-        if (s) apply(s);
+        const r = await client.openPreset(id);
+        if (!r.ok) refuse(r.problem, 'That preset cannot be opened', 'preset');
+        return took(r);
       },
 
       async openLink(fragment) {
         const r = await client.openLink(fragment);
         if (!r.ok) {
-          get().showAlert({ field: r.problem.field, message: `This link cannot be opened: ${r.problem.field}: ${r.problem.message}. The app kept a working scenario.` }, 'link');
+          get().showAlert({ field: r.problem.field, message: `This link cannot be opened: ${r.problem.field}: ${r.problem.message}. Nothing was changed.` }, 'link', fragment.replace(/^#/, ''));
           return false;
         }
-        get().dismissAlert();
-        apply(r.value.snapshot, r.value.view.step);
-        // A link taken under a shadow MMU reopens it on the same guest.
-        if (r.value.view.virt) await get().startShadow(r.value.view.virt);
-        else if (get().shadow) await get().stopShadow();
-        return true;
+        return took(r);
       },
 
       async importFile(text, name) {
         const r = await client.openFile(text, name);
         if (!r.ok) {
-          get().showAlert({ field: r.problem.field, message: `${name} cannot be imported: ${r.problem.field}: ${r.problem.message}.` }, 'file');
+          get().showAlert({ field: r.problem.field, message: `${name} cannot be imported: ${r.problem.field}: ${r.problem.message}. Nothing was changed.` }, 'file');
           return false;
         }
-        get().dismissAlert();
-        apply(r.value);
-        return true;
+        if ('choose' in r.value) {
+          set({ fileChoice: r.value.choose });
+          return true;
+        }
+        return took({ ok: true, value: r.value.opened });
+      },
+
+      async chooseFileCase(index) {
+        const name = get().fileChoice?.name ?? 'file';
+        const r = await client.openFileCase(index);
+        if (!r.ok) {
+          refuse(r.problem, `That case of ${name} cannot be opened`, 'file');
+          return false;
+        }
+        set({ fileChoice: null });
+        return took(r);
+      },
+
+      closeFileChoice() {
+        set({ fileChoice: null });
       },
 
       exportCase: () => client.exportCase(),
 
       setDraftVa(text) {
-        const width = get().address?.width ?? 64;
-        const p = parseVa(text, width);
+        const p = parseVa(text, get().address?.width ?? 64);
         set({ draftVa: text, vaError: 'error' in p ? p.error : null });
       },
 
       async translate() {
         const { draftVa, address, doc } = get();
-        if (!doc) return;
+        if (!doc) return false;
         const p = parseVa(draftVa, address?.width ?? 64);
         if ('error' in p) {
           set({ vaError: p.error });
-          return;
-        }
-        await get().setAccess({ va: p.va });
-        const a = get().doc?.access;
-        if (get().shadow && a && get().vaError === null) await get().shadowOp({ kind: 'access', va: a.va, op: a.op, cpl: a.cpl });
-      },
-
-      async setAccess(patch) {
-        const doc = get().doc;
-        if (!doc) return;
-        const r = await client.setAccess({ ...doc.access, ...patch });
-        if (!r.ok) {
-          set({ vaError: r.problem.message });
-          return;
-        }
-        apply(r.value);
-      },
-
-      async edit(e) {
-        const r = await client.edit(e);
-        if (!r.ok) {
-          get().showAlert({ field: r.problem.field, message: `That change was not made: ${r.problem.field}: ${r.problem.message}.` }, 'edit');
           return false;
         }
-        apply(r.value, -1, true);
-        await get().shadowScenarioChanged();
-        return true;
+        const a = doc.access;
+        const intent: Intent = doc.virt === 'shadow' || doc.virt === 'nested' ? { t: 'op', op: { k: 'access', va: p.value, op: a.op, cpl: a.cpl, implicit: a.implicit } } : { t: 'access', access: { va: p.value } };
+        const r = await client.act(intent);
+        if (!r.ok) {
+          set({ vaError: `${r.problem.field}: ${r.problem.message}` });
+          return false;
+        }
+        return took(r);
+      },
+
+      setAccess(patch) {
+        return get().act({ t: 'access', access: patch });
+      },
+
+      async act(i, field, text) {
+        const r = await client.act(i);
+        if (!r.ok) {
+          if (field) set({ fieldErrors: { ...get().fieldErrors, [field]: { text: text ?? '', message: `${r.problem.message}` } } });
+          else refuse(r.problem, 'That change was not made', 'edit');
+          return false;
+        }
+        return took(r, field);
+      },
+
+      edit(e) {
+        return get().act(e.kind === 'entry' ? { t: 'entry', tableId: e.tableId, index: e.index, value: e.value } : { t: 'field', tableId: e.tableId, index: e.index, field: e.field, value: e.value });
+      },
+
+      rejectField(field, text, message) {
+        set({ fieldErrors: { ...get().fieldErrors, [field]: { text, message } } });
       },
 
       async undo() {
-        apply(await client.undo(), -1, true);
-        await get().shadowScenarioChanged();
+        get().dismissAlert();
+        apply(await client.undo());
       },
 
       async redo() {
-        apply(await client.redo(), -1, true);
-        await get().shadowScenarioChanged();
+        get().dismissAlert();
+        apply(await client.redo());
+      },
+
+      async markSaved() {
+        set({ saved: false });
+        const rev = get().rev;
+        const done = await client.whenSaved();
+        if (done && get().rev === rev) set({ saved: true });
       },
     };
   };

@@ -5,7 +5,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { subscribeWithSelector } from 'zustand/middleware';
 import { createDocSlice } from './docSlice';
-import { createShadowSlice } from './shadowSlice';
 import { createUiSlice } from './uiSlice';
 import { createViewSlice } from './viewSlice';
 import type { AppState, Deps } from './types';
@@ -24,7 +23,6 @@ export function createAppStore(deps: Deps): AppStore {
       ...createDocSlice(deps)(...a),
       ...createViewSlice(deps)(...a),
       ...createUiSlice(...a),
-      ...createShadowSlice<AppState>(deps)(...a),
     })),
   ) as AppStore;
 }

@@ -1,12 +1,15 @@
 /**
- * All syncing in one place (zustand's guide): store → URL fragment and local
- * storage, store → playback timer, store → document theme, and URL → store
- * when someone pastes a new link. Nothing here draws or walks.
+ * All syncing in one place (zustand's guide): store → URL fragment, store →
+ * playback timer, store → document theme and markers, and URL → store when
+ * someone pastes a new link. The saved state itself is the worker's (it
+ * writes the history to IndexedDB after every change). Nothing here draws or
+ * walks.
  */
 import type { EngineClient } from '../worker/client';
 import type { AppStore } from './index';
 
-export const STORAGE_KEY = 'pagoda.last';
+/** Where the previous version kept the last link (read once, for a reload after an upgrade). */
+export const LEGACY_KEY = 'pagoda.last';
 export const THEME_KEY = 'pagoda.theme';
 /** Links longer than this are not written to the address bar (browsers cap URLs near 2 MB). */
 export const MAX_URL_FRAGMENT = 1_800_000;
@@ -19,41 +22,39 @@ export interface SyncEnv {
   root: HTMLElement | null;
 }
 
-export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): () => void {
+export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): (() => void) & { boot(): Promise<void> } {
   const stops: (() => void)[] = [];
   let written = '';
   let timer: ReturnType<typeof setTimeout> | null = null;
+  /** A rejected link stays in the address bar until the next change (nothing changes on a failed open). */
+  let holdRev = -1;
 
   const writeLink = async () => {
-    const { trace, step, ready, shadow } = store.getState();
-    if (!ready || !trace) return;
-    const view = { step: step === trace.steps.length ? -1 : step, ...(shadow ? { virt: shadow.mode } : {}) };
-    const frag = await client.latest('fragment', () => client.fragment(view));
+    const { ready, rev } = store.getState();
+    if (!ready || rev === holdRev) return;
+    const frag = await client.latest('fragment', () => client.fragment());
     if (frag === null) return;
-    written = '#' + frag;
     if (frag.length <= MAX_URL_FRAGMENT) {
+      written = '#' + frag;
       try {
         env.history.replaceState(null, '', written);
       } catch {
-        /* a URL the browser refuses: the link button still reports it */
+        /* a URL the browser refuses: Copy link still reports it */
       }
       store.getState().setNotice(null);
-    } else store.getState().setNotice('This scenario is too large for a link; use Export instead.');
-    try {
-      env.storage?.setItem(STORAGE_KEY, frag);
-    } catch {
-      /* storage full or disabled: nothing to keep */
+    } else {
+      store.getState().setNotice(`This scenario is too large for a link (${Math.round(frag.length / 1024)} K characters). It is saved in this browser, so a reload restores it; use Export to share it.`);
     }
   };
 
   stops.push(
     store.subscribe(
-      (s) => [s.rev, s.step, s.shadow?.mode ?? ''] as const,
+      (s) => [s.rev, s.step, s.shadowWalk, s.shadowStep] as const,
       () => {
         if (timer) clearTimeout(timer);
         timer = setTimeout(() => void writeLink(), 120);
       },
-      { equalityFn: (a, b) => a[0] === b[0] && a[1] === b[1] && a[2] === b[2] },
+      { equalityFn: (a, b) => a.every((x, i) => x === b[i]) },
     ),
   );
 
@@ -86,6 +87,19 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
   );
   stops.push(stopPlayer);
 
+  // Markers tests wait on: the revision shown, and whether it is saved (a reload restores it).
+  stops.push(
+    store.subscribe(
+      (s) => [s.rev, s.saved] as const,
+      ([rev, saved]) => {
+        if (!env.root) return;
+        env.root.dataset.rev = String(rev);
+        env.root.dataset.saved = saved ? 'yes' : 'no';
+      },
+      { equalityFn: (a, b) => a[0] === b[0] && a[1] === b[1] },
+    ),
+  );
+
   const applyTheme = (t: string | null) => {
     if (!env.root) return;
     if (t) env.root.dataset.theme = t;
@@ -108,22 +122,38 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
   if (savedTheme === 'light' || savedTheme === 'dark') store.getState().setTheme(savedTheme);
 
   env.addEventListener('hashchange', () => {
-    if (env.location.hash !== written && env.location.hash.length > 1) void store.getState().openLink(env.location.hash);
+    const h = env.location.hash;
+    if (h === written || h.length <= 1) return;
+    void store.getState().openLink(h).then((ok) => {
+      if (!ok) holdRev = store.getState().rev;
+    });
   });
 
-  return () => {
-    if (timer) clearTimeout(timer);
-    stops.forEach((f) => f());
+  /** Boot: the saved history, the link in the URL on top; a rejected link is left in the address bar. */
+  const bootNow = async () => {
+    let legacy: string | null = null;
+    try {
+      legacy = env.storage?.getItem(LEGACY_KEY) ?? null;
+    } catch {
+      legacy = null;
+    }
+    const b = await store.getState().boot(env.location.hash, legacy);
+    if (b?.link) holdRev = store.getState().rev;
+    else void writeLink();
   };
+
+  return Object.assign(
+    () => {
+      if (timer) clearTimeout(timer);
+      stops.forEach((f) => f());
+    },
+    { boot: bootNow },
+  );
 }
 
-/** Boot: the link in the URL, else the last scenario, else the default preset. */
-export function boot(store: AppStore, env: SyncEnv): Promise<void> {
-  let saved: string | null = null;
-  try {
-    saved = env.storage?.getItem(STORAGE_KEY) ?? null;
-  } catch {
-    saved = null;
-  }
-  return store.getState().boot(env.location.hash, saved);
+/** Start syncing and boot; resolves when the first document is shown. */
+export async function bootApp(store: AppStore, client: EngineClient, env: SyncEnv): Promise<() => void> {
+  const stop = startSync(store, client, env);
+  await stop.boot();
+  return stop;
 }

@@ -1,10 +1,9 @@
 import type { EngineClient } from '../worker/client';
 import type { DocSlice } from './docSlice';
-import type { ShadowSlice } from './shadowSlice';
 import type { UiSlice } from './uiSlice';
 import type { ViewSlice } from './viewSlice';
 
-export type AppState = DocSlice & ViewSlice & UiSlice & ShadowSlice;
+export type AppState = DocSlice & ViewSlice & UiSlice;
 
 /** What the store needs from outside: the engine client. */
 export interface Deps {

@@ -1,10 +1,15 @@
 /**
  * The view slice: which step is shown, playback, the selected entry, folded
- * tables, the pan/zoom transform and the theme. Steps only move a highlight;
- * they never ask the worker for anything.
+ * tables, the pan/zoom transform, the theme, and under a shadow MMU which walk
+ * of the last operation is stepped. Natively a step only moves a highlight;
+ * under a shadow MMU a step moves through the operations, which is a change
+ * of the document (one history entry each). What is shown goes to the worker
+ * so links, reloads and undo keep it.
  */
 import type { StateCreator } from 'zustand';
-import type { EntryInfo, StepTarget } from '../worker/types';
+import type { EntryInfo, StepTarget, View } from '../worker/types';
+import type { ShadowWalkKind } from '../worker/doc/types';
+import type { ShadowView } from '../worker/shadowTypes';
 import type { AppState, Deps } from './types';
 
 export interface Transform {
@@ -28,7 +33,15 @@ export interface ViewSlice {
   /** Bumped to ask the canvas to fit the drawing / show the current step. */
   fitRequest: number;
   theme: Theme | null;
+  /** Under a shadow MMU: which walk of the last operation is shown, and how many of its steps. */
+  shadowWalk: ShadowWalkKind;
+  shadowStep: number;
 
+  /** Steps the step buttons move through in this mode (references, or operations under a shadow MMU). */
+  stepCount(): number;
+  stepAt(): number;
+  /** Go to step n (clamped): a reference natively; under a shadow MMU, operation n (runs or rewinds operations). */
+  goStep(n: number): Promise<void>;
   setStep(n: number): void;
   nextStep(): void;
   prevStep(): void;
@@ -41,77 +54,160 @@ export interface ViewSlice {
   setTransform(t: Transform): void;
   requestFit(): void;
   setTheme(t: Theme | null): void;
+  setShadowWalk(w: ShadowWalkKind): void;
+  setShadowStep(n: number): void;
+  /** Take the shadow walk view a snapshot carries (its default: the last operation's first walk, whole). */
+  syncShadowView(v: View): void;
 }
 
 export const SPEEDS = [0.5, 1, 2, 4] as const;
 
+/** Steps in a walk of the shadow view. */
+export function walkSteps(v: ShadowView | null, w: ShadowWalkKind) {
+  if (!v) return null;
+  if (w === 'hang') return v.nested?.hang?.steps ?? null;
+  const l = v.last;
+  if (!l) return null;
+  return w === 'hardware' ? l.hardware : w === 'guest' ? l.guestWalk : l.retry;
+}
+
 export const createViewSlice =
   ({ client }: Deps): StateCreator<AppState, [], [], ViewSlice> =>
-  (set, get) => ({
-    step: 0,
-    playing: false,
-    speed: 1,
-    selection: null,
-    entry: null,
-    expanded: [],
-    transform: { x: 0, y: 0, k: 1 },
-    fitRequest: 0,
-    theme: null,
-
-    setStep(n) {
-      const max = get().trace?.steps.length ?? 0;
-      set({ step: Math.max(0, Math.min(max, n)) });
-    },
-    nextStep() {
-      const { step, trace } = get();
-      const max = trace?.steps.length ?? 0;
-      if (step < max) set({ step: step + 1 });
-      if (step + 1 >= max) set({ playing: false });
-    },
-    prevStep() {
-      const { step } = get();
-      if (step > 0) set({ step: step - 1, playing: false });
-    },
-    play() {
-      const { step, trace } = get();
-      const max = trace?.steps.length ?? 0;
-      if (max === 0) return;
-      set({ playing: true, step: step >= max ? 0 : step });
-    },
-    pause() {
-      set({ playing: false });
-    },
-    setSpeed(s) {
-      set({ speed: s });
-    },
-    async select(t) {
-      set({ selection: t });
-      if (t === null) {
-        set({ entry: null });
-        return;
+  (set, get) => {
+    /** Tell the worker what is shown (coalesced: only the latest matters). */
+    const report = () => {
+      const s = get();
+      const n = s.trace?.steps.length ?? 0;
+      const view: View = { step: s.step >= n ? -1 : s.step };
+      if (s.shadow) {
+        const steps = walkSteps(s.shadow, s.shadowWalk)?.length ?? 0;
+        view.walk = s.shadowWalk;
+        view.walkStep = s.shadowStep >= steps ? -1 : s.shadowStep;
       }
-      await get().refreshEntry();
-    },
-    async refreshEntry() {
-      const sel = get().selection;
-      if (!sel) return;
-      const info = await client.latest('inspect', () => client.inspect(sel.tableId, sel.index));
-      if (info === null && get().selection !== sel) return;
-      set({ entry: info });
-    },
-    async toggleExpanded(id) {
-      const on = !get().expanded.includes(id);
-      set({ expanded: on ? [...get().expanded, id] : get().expanded.filter((x) => x !== id) });
-      const s = await client.setExpanded(id, on);
-      if (s.layout) set({ layout: s.layout });
-    },
-    setTransform(t) {
-      set({ transform: t });
-    },
-    requestFit() {
-      set({ fitRequest: get().fitRequest + 1 });
-    },
-    setTheme(t) {
-      set({ theme: t });
-    },
-  });
+      void client.latest('view', () => client.setView(view).then(() => s.markSaved()));
+    };
+    const underShadow = () => get().ops !== null;
+
+    return {
+      step: 0,
+      playing: false,
+      speed: 1,
+      selection: null,
+      entry: null,
+      expanded: [],
+      transform: { x: 0, y: 0, k: 1 },
+      fitRequest: 0,
+      theme: null,
+      shadowWalk: 'hardware',
+      shadowStep: 0,
+
+      stepCount() {
+        const s = get();
+        return s.ops ? s.ops.items.length : (s.trace?.steps.length ?? 0);
+      },
+      stepAt() {
+        const s = get();
+        return s.ops ? s.ops.at : s.step;
+      },
+      async goStep(n) {
+        const max = get().stepCount();
+        const to = Math.max(0, Math.min(max, n));
+        if (!underShadow()) {
+          get().setStep(to);
+          return;
+        }
+        if (to === get().ops!.at) return;
+        await get().act({ t: 'seek', at: to });
+      },
+      setStep(n) {
+        const max = get().trace?.steps.length ?? 0;
+        const step = Math.max(0, Math.min(max, n));
+        if (step === get().step) return;
+        set({ step });
+        report();
+      },
+      nextStep() {
+        if (underShadow()) {
+          void get().goStep(get().ops!.at + 1);
+          return;
+        }
+        const { step, trace } = get();
+        const max = trace?.steps.length ?? 0;
+        if (step < max) get().setStep(step + 1);
+        if (step + 1 >= max) set({ playing: false });
+      },
+      prevStep() {
+        if (underShadow()) {
+          void get().goStep(get().ops!.at - 1);
+          return;
+        }
+        const { step } = get();
+        set({ playing: false });
+        if (step > 0) get().setStep(step - 1);
+      },
+      play() {
+        const { step, trace } = get();
+        const max = trace?.steps.length ?? 0;
+        if (max === 0 || underShadow()) return;
+        set({ playing: true });
+        if (step >= max) get().setStep(0);
+      },
+      pause() {
+        set({ playing: false });
+      },
+      setSpeed(s) {
+        set({ speed: s });
+      },
+      async select(t) {
+        set({ selection: t });
+        if (t === null) {
+          set({ entry: null });
+          return;
+        }
+        await get().refreshEntry();
+      },
+      async refreshEntry() {
+        const sel = get().selection;
+        if (!sel) return;
+        const info = await client.latest('inspect', () => client.inspect(sel.tableId, sel.index));
+        if (info === null && get().selection !== sel) return;
+        set({ entry: info });
+      },
+      async toggleExpanded(id) {
+        const on = !get().expanded.includes(id);
+        set({ expanded: on ? [...get().expanded, id] : get().expanded.filter((x) => x !== id) });
+        const s = await client.setExpanded(id, on);
+        if (s.layout) set({ layout: s.layout });
+      },
+      setTransform(t) {
+        set({ transform: t });
+      },
+      requestFit() {
+        set({ fitRequest: get().fitRequest + 1 });
+      },
+      setTheme(t) {
+        set({ theme: t });
+      },
+      setShadowWalk(w) {
+        const steps = walkSteps(get().shadow, w);
+        set({ shadowWalk: w, shadowStep: steps ? steps.length : 0 });
+        report();
+      },
+      setShadowStep(n) {
+        const steps = walkSteps(get().shadow, get().shadowWalk);
+        const max = steps ? steps.length : 0;
+        set({ shadowStep: Math.max(0, Math.min(max, n)) });
+        report();
+      },
+      syncShadowView(v) {
+        const view = get().shadow;
+        if (!view) return;
+        const hang = view.nested?.hang ?? null;
+        let walk: ShadowWalkKind = v.walk ?? (view.last?.hardware ? 'hardware' : hang ? 'hang' : 'hardware');
+        if (!walkSteps(view, walk)) walk = view.last?.hardware ? 'hardware' : hang ? 'hang' : 'hardware';
+        const steps = walkSteps(view, walk)?.length ?? 0;
+        const at = v.walkStep === undefined || v.walkStep < 0 || v.walkStep > steps ? steps : v.walkStep;
+        set({ shadowWalk: walk, shadowStep: at });
+      },
+    };
+  };

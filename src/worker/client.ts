@@ -15,10 +15,12 @@ export type EngineClient = Async<PagodaApi> & {
   dispose(): void;
 };
 
+const METHODS: (keyof PagodaApi)[] = ['presets', 'boot', 'openPreset', 'openLink', 'openFile', 'openFileCase', 'act', 'undo', 'redo', 'setView', 'setExpanded', 'inspect', 'exportCase', 'fragment', 'whenSaved'];
+
 /** Wrap any API implementation (a Comlink remote, or the plain object in tests). */
 export function makeClient(api: Async<PagodaApi> | PagodaApi, dispose: () => void = () => {}): EngineClient {
   const seq = new Map<string, number>();
-  const target = api as Record<string, (...a: unknown[]) => unknown>;
+  const target = api as unknown as Record<string, (...a: unknown[]) => unknown>;
   const client: Record<string, unknown> = {
     async latest<R>(kind: string, call: () => Promise<R>): Promise<R | null> {
       const n = (seq.get(kind) ?? 0) + 1;
@@ -28,9 +30,7 @@ export function makeClient(api: Async<PagodaApi> | PagodaApi, dispose: () => voi
     },
     dispose,
   };
-  for (const k of ['presets', 'openPreset', 'openLink', 'openFile', 'setAccess', 'edit', 'undo', 'redo', 'setExpanded', 'inspect', 'exportCase', 'fragment', 'shadowStart', 'shadowPreset', 'shadowRun', 'shadowStop']) {
-    client[k] = (...a: unknown[]) => Promise.resolve(target[k](...a));
-  }
+  for (const k of METHODS) client[k] = (...a: unknown[]) => Promise.resolve(target[k](...a));
   return client as unknown as EngineClient;
 }
 

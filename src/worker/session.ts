@@ -1,313 +1,232 @@
 /**
- * The worker's session: the one place that holds the scenario (with its
- * memory), runs the engine and answers the UI with plain snapshots. Edits
- * never mutate a scenario in place (memory is cloned before an entry write;
- * transforms return new scenarios), so the undo stack can keep old ones.
+ * The worker's session: owns the one document and its one history, derives
+ * everything the views draw from it, and answers with plain snapshots.
+ *
+ * - Every change is an action appended to the document's recipe and pushed
+ *   as the next history entry; Undo/Redo move through those entries.
+ * - Opens (preset, link, file, saved state) build and check the whole new
+ *   document first — origin, every change, the view — and only then push it,
+ *   so a problem changes nothing and names its field.
  */
 import {
   ScenarioError,
   accessToJSON,
-  collectTree,
   cpuToJSON,
   decodeEntry,
   encodeFrame,
-  toBig,
-  disableEpt,
-  enableEpt,
-  eptFormat,
   eptToJSON,
-  guestFormat,
-  guestLocator,
-  guestRoot,
+  explain,
   hex64,
   hexNum,
-  parseAccess,
-  parseCpu,
   parseHex64,
-  parseWalkCase,
   scenarioToJSON,
-  setEpt5,
-  setLa57,
-  tableId,
-  traceWalk,
+  toBig,
   translate,
-  type Access,
+  EPT_NAMES,
+  NATIVE_NAMES,
+  NESTED_NAMES,
+  guestFormat,
   type PagingFormat,
   type Scenario,
   type ScenarioJSON,
-  type Tree,
-  type WalkCase,
 } from '../engine';
 import { resultToJSON } from '../engine/vectors';
-import { DEFAULT_PRESET_ID, PRESETS, presetById } from '../presets';
-import { shadowPresetInfos } from './shadowApi';
-import { decodeLink, encodeLink } from '../share/codec';
-import { COL_GAP, layoutTree } from './layout';
-import type {
-  AccessJSON,
-  AddressLayout,
-  Edit,
-  EntryInfo,
-  PresetInfo,
-  Problem,
-  Result,
-  ScenarioDoc,
-  Snapshot,
-  StepTarget,
-  TreeLayout,
-  ViewState,
-} from './types';
-
-interface Doc {
-  id: string;
-  title: string;
-  scenario: Scenario;
-  access: Access;
-}
-
-const UNDO_LIMIT = 100;
-/** Tables drawn per tree at most (the rest is reported as truncated). */
-export const MAX_TABLES = 5000;
+import { DEFAULT_PRESET_ID } from '../presets';
+import { currentPreset, currentPresets } from '../presets/registry';
+import { decodeLink, encodeLink, prefixed } from '../share/codec';
+import { corners } from './corners';
+import { History } from './doc/history';
+import { LiveShadow } from './doc/live';
+import { applyAction, baseState, type State } from './doc/materialize';
+import type { Action, Doc, Origin, View } from './doc/types';
+import { parseDoc } from './doc/validate';
+import { Drawing, type EntryLocation } from './drawing';
+import { eptInfo } from './eptInfo';
+import { compareShadow, compareWalk } from './expect';
+import { readCases, type ParsedCase } from './imports';
+import { nestedResult, shadowResult, walkResult } from './result';
+import { opText } from './shadowSession';
+import type { AddressLayout, DocInfo, EntryInfo, FileAnswer, Intent, PresetInfo, Problem, Result, SavedState, Snapshot } from './types';
 
 const problemOf = (e: unknown, prefix = ''): Problem =>
   e instanceof ScenarioError
-    ? { field: prefix + e.field, message: e.problem }
-    : { field: prefix.replace(/\.$/, '') || 'scenario', message: e instanceof Error ? e.message : String(e) };
+    ? { field: prefix && e.field ? `${prefix}.${e.field}` : prefix || e.field, message: e.problem }
+    : { field: prefix || 'scenario', message: e instanceof Error ? e.message : String(e) };
+
+const fail = (p: Problem): { ok: false; problem: Problem } => ({ ok: false, problem: p });
 
 export class Session {
-  private doc: Doc | null = null;
-  private undoStack: Doc[] = [];
-  private redoStack: Doc[] = [];
+  private history = new History();
+  private live = new LiveShadow();
+  private drawing = new Drawing();
   private rev = 0;
-  private trees: { guest: Tree; ept: Tree | null; gf: PagingFormat; ef: PagingFormat | null } | null = null;
-  private treesFor: Scenario | null = null;
-  private targets: StepTarget[] = [];
-  private lastLayoutKey = '';
-  private expanded = new Set<string>();
-  private selected: StepTarget | null = null;
+  private pendingFile: { name: string; cases: ParsedCase[] } | null = null;
+  /** The state the last snapshot drew (a new one resets folds and the selection). */
+  private shownDoc: Doc | null = null;
 
   presets(): PresetInfo[] {
-    return [...PRESETS.map((p) => ({ id: p.id, title: p.title, paragraph: p.paragraph })), ...shadowPresetInfos()];
+    return currentPresets().map((p) => ({ id: p.id, title: p.title, paragraph: p.paragraph, group: p.group }));
   }
+
+  // ——— Opens: build and check everything, then push ———
 
   openPreset(id: string = DEFAULT_PRESET_ID): Result<Snapshot> {
-    const p = presetById(id);
-    if (!p) return { ok: false, problem: { field: 'preset', message: `there is no preset "${id}"` } };
-    const { scenario, access } = p.build();
-    return { ok: true, value: this.replace({ id: p.id, title: p.title, scenario, access }) };
+    const p = currentPreset(id);
+    if (!p) return fail({ field: 'preset', message: `there is no preset "${id}"` });
+    return this.open({ origin: { kind: 'preset', id: p.id, v: p.version }, actions: [], view: { step: -1 } }, 'preset');
   }
 
-  /** Open a share link (fragment) or the saved one; `view.step` is validated against the walk. */
-  openLink(fragment: string): Result<{ snapshot: Snapshot; view: ViewState }> {
-    const r = decodeLink(fragment);
-    if (!r.ok) return r;
-    const snap = this.openCase(r.value.walkCase);
-    const n = snap.trace.steps.length;
-    if (r.value.view.step > n) {
-      return { ok: false, problem: { field: 'link.view.step', message: `is ${r.value.view.step}, but the walk has ${n} references` } };
+  /** Open a share link; on any problem nothing changes. */
+  openLink(fragment: string): Result<Snapshot> {
+    const d = decodeLink(fragment);
+    if (!d.ok) return d;
+    return this.open(d.value, 'link');
+  }
+
+  /** Import a file: one case opens at once; several are listed to choose from (`openFileCase`). */
+  openFile(text: string, name = 'file'): Result<FileAnswer> {
+    const r = readCases(text, name);
+    if ('problem' in r) return fail(r.problem);
+    const ok = r.cases.filter((c) => c.origin !== null);
+    if (r.cases.length === 1) {
+      const c = r.cases[0];
+      if (c.origin === null) return fail({ field: name, message: c.problem ?? 'cannot be opened' });
+      const s = this.open({ origin: c.origin, actions: [], view: { step: -1 } }, name);
+      return s.ok ? { ok: true, value: { opened: s.value } } : s;
     }
-    return { ok: true, value: { snapshot: snap, view: r.value.view } };
+    if (ok.length === 0) return fail({ field: name, message: `none of its ${r.cases.length} cases can be opened; the first: ${r.cases[0].problem}` });
+    this.pendingFile = { name, cases: r.cases };
+    return { ok: true, value: { choose: { name, cases: r.cases.map(({ origin: _o, ...c }) => c) } } };
   }
 
-  /** Open an imported file: one walk case as JSON, or JSON Lines (the first case). */
-  openFile(text: string, name = 'file'): Result<Snapshot> {
-    const line = text.split(/\r?\n/).find((l) => l.trim() !== '');
-    if (line === undefined) return { ok: false, problem: { field: name, message: 'the file is empty' } };
-    let json: unknown;
+  /** Open case `index` of the file last imported. */
+  openFileCase(index: number): Result<Snapshot> {
+    const f = this.pendingFile;
+    const c = f?.cases[index];
+    if (!f || !c) return fail({ field: 'file', message: 'that case is not in the file (import it again)' });
+    if (c.origin === null) return fail({ field: `${f.name} ${c.id}`, message: c.problem ?? 'cannot be opened' });
+    return this.open({ origin: c.origin, actions: [], view: { step: -1 } }, f.name);
+  }
+
+  /** Put back a saved history (the last state of a reload). Invalid saved data changes nothing. */
+  restore(saved: unknown): Result<Snapshot> {
     try {
-      json = JSON.parse(text);
-    } catch {
-      try {
-        json = JSON.parse(line); // JSON Lines: the first case
-      } catch {
-        return { ok: false, problem: { field: name, message: 'the file is not JSON (a walk case object, or JSON Lines of them)' } };
+      if (typeof saved !== 'object' || saved === null || (saved as SavedState).v !== 1 || !Array.isArray((saved as SavedState).docs)) {
+        throw new ScenarioError('saved', 'is not a saved Pagoda history');
       }
-    }
-    let c: WalkCase;
-    try {
-      c = parseWalkCase(json);
+      const sv = saved as SavedState;
+      const docs = sv.docs.map((d, i) => parseDoc(d, `saved.docs[${i}]`));
+      if (docs.length === 0) throw new ScenarioError('saved.docs', 'is empty');
+      const at = Math.max(0, Math.min(Number.isInteger(sv.at) ? sv.at : docs.length - 1, docs.length - 1));
+      const state = this.materialize(docs[at], 'saved');
+      const built = this.check(docs[at], state);
+      if (!built.ok) return built;
+      this.history.restore(docs, at);
+      this.history.current!.state = state;
+      return { ok: true, value: this.finish(built.value) };
     } catch (e) {
-      return { ok: false, problem: problemOf(e) };
+      return fail(problemOf(e));
     }
-    if (c.access === null) {
-      c.access = { va: { lo: 0, hi: 0 }, op: 'read', cpl: 0, implicit: false };
-    }
-    return { ok: true, value: this.openCase(c) };
   }
 
-  private openCase(c: WalkCase): Snapshot {
-    const preset = presetById(c.id);
-    const title = c.id ? (preset ? preset.title : c.id) : 'Scenario';
-    return this.replace({ id: c.id, title, scenario: c.scenario, access: c.access! });
-  }
-
-  private replace(doc: Doc): Snapshot {
-    if (this.doc) this.pushUndo();
-    this.doc = doc;
-    this.expanded.clear();
-    this.selected = null;
-    return this.snapshot();
-  }
-
-  private pushUndo(): void {
-    this.undoStack.push(this.doc!);
-    if (this.undoStack.length > UNDO_LIMIT) this.undoStack.shift();
-    this.redoStack = [];
-  }
-
-  /** The open document (for the shadow MMU, which runs this guest). */
-  current(): Doc {
-    return this.need();
-  }
-
-  /** Take the guest as the shadow MMU now has it (A/D bits, stores); not an undoable edit. */
-  adopt(doc: Doc): Snapshot {
-    if (this.doc?.id !== doc.id) {
-      this.expanded.clear();
-      this.selected = null;
-    }
-    this.doc = doc;
-    return this.snapshot();
-  }
-
-  /** Change the access (address, kind, mode); not an undoable edit. */
-  setAccess(a: AccessJSON): Result<Snapshot> {
-    const d = this.need();
+  private open(doc: Doc, source: string): Result<Snapshot> {
+    let state: State;
     try {
-      const access = parseAccess(a, d.scenario.cpu.paging);
-      this.doc = { ...d, access };
-      return { ok: true, value: this.snapshot() };
+      state = this.materialize(doc, source);
     } catch (e) {
-      return { ok: false, problem: problemOf(e) };
+      return fail(problemOf(e));
     }
+    const built = this.check(doc, state, source);
+    if (!built.ok) return built;
+    this.history.push(doc, state);
+    return { ok: true, value: this.finish(built.value) };
   }
 
-  edit(e: Edit): Result<Snapshot> {
-    const d = this.need();
-    let s: Scenario;
-    let access = d.access;
+  /** Build the snapshot of a candidate document before it becomes current (opens and changes are checked whole). */
+  private check(doc: Doc, state: State, source = 'document'): Result<Snapshot> {
     try {
-      s = this.applyEdit(d.scenario, e);
-      if (s.cpu.paging === '32' || s.cpu.paging === 'pae') {
-        if (access.va.hi !== 0) access = { ...access, va: { lo: access.va.lo, hi: 0 } };
-      }
-      if (s.cpu.paging === '32' && access.op === 'fetch' && access.implicit) access = { ...access, implicit: false };
-    } catch (err) {
-      return { ok: false, problem: problemOf(err) };
-    }
-    if (s === d.scenario) return { ok: true, value: this.snapshot() };
-    this.pushUndo();
-    this.doc = { ...d, scenario: s, access };
-    return { ok: true, value: this.snapshot() };
-  }
-
-  private applyEdit(s: Scenario, e: Edit): Scenario {
-    switch (e.kind) {
-      case 'cpu': {
-        const cpu = parseCpu({ ...cpuToJSON(s.cpu), ...e.patch });
-        return { ...s, cpu };
-      }
-      case 'paging': {
-        if ((e.paging === '5') !== (s.cpu.paging === '5') && (e.paging === '4' || e.paging === '5') && (s.cpu.paging === '4' || s.cpu.paging === '5')) {
-          return setLa57(s, e.paging === '5');
-        }
-        return { ...s, cpu: parseCpu({ ...cpuToJSON(s.cpu), paging: e.paging }) };
-      }
-      case 'la57':
-        return setLa57(s, e.on);
-      case 'virtualization':
-        return e.mode === 'ept' ? enableEpt(s) : disableEpt(s);
-      case 'ept5':
-        return setEpt5(s, e.on);
-      case 'ept': {
-        if (s.ept === null) throw new ScenarioError('ept', 'EPT is off');
-        const next = { ...eptToJSON(s.ept)!, ...e.patch };
-        if (!Number.isInteger(next.maxphyaddr) || next.maxphyaddr < 32 || next.maxphyaddr > 52) {
-          throw new ScenarioError('ept.maxphyaddr', 'must be an integer from 32 to 52');
-        }
-        return { ...s, ept: { ...s.ept, ad: next.ad, execonly: next.execonly, maxphyaddr: next.maxphyaddr } };
-      }
-      case 'entry':
-        return this.writeEntry(s, e.tableId, e.index, e.value);
-      case 'field':
-        return this.writeEntry(s, e.tableId, e.index, this.withField(s, e.tableId, e.index, e.field, e.value));
+      const snap = this.build(doc, state);
+      const n = snap.trace.steps.length;
+      if (state.shadow === null && doc.view.step > n) throw new ScenarioError(`${source}.view.step`, `is ${doc.view.step}, but the walk has ${n} references`);
+      return { ok: true, value: snap };
+    } catch (e) {
+      return fail(problemOf(e));
     }
   }
 
-  private writeEntry(s: Scenario, id: string, index: number, value: string): Scenario {
-    const loc = this.locateEntry(id, index);
-    if (loc === null) throw new ScenarioError('entry', `table ${id} is not in the drawing`);
-    const v = parseHex64(value, true);
-    if (v === null) throw new ScenarioError('entry.value', `"${value.slice(0, 24)}" is not a hex number of at most 64 bits`);
-    if (loc.bytes === 4 && v.hi !== 0) throw new ScenarioError('entry.value', '32-bit paging entries are 32 bits wide');
-    const memory = s.memory.clone();
-    memory.write32(loc.addr, v.lo);
-    if (loc.bytes === 8) memory.write32(loc.addr + 4, v.hi);
-    return { ...s, memory };
+  /** The state a document stands for: its origin, then each change in order. Errors name the field. */
+  private materialize(doc: Doc, source: string): State {
+    let s = prefixed(`${source}.${doc.origin.kind === 'preset' ? 'preset' : 'case'}`, () => baseState(doc.origin));
+    doc.actions.forEach((a, i) => {
+      s = prefixed(`${source}.changes[${i}]`, () => applyAction(s, a, this.live));
+    });
+    return s;
   }
 
-  /** The entry's value with one decoded field replaced (Address goes through the format's frame encoding). */
-  private withField(s: Scenario, id: string, index: number, name: string, value: string): string {
-    const loc = this.locateEntry(id, index);
-    if (loc === null) throw new ScenarioError('entry', `table ${id} is not in the drawing`);
-    const lo = s.memory.read32(loc.addr);
-    const hi = loc.bytes === 8 ? s.memory.read32(loc.addr + 4) : 0;
-    const d = decodeEntry(loc.format, loc.level, lo, hi);
-    const field = d.fields.find((f) => f.name === name);
-    if (!field) throw new ScenarioError(`entry.${name}`, 'this entry has no such field');
-    const v = parseHex64(value, true);
-    if (v === null) throw new ScenarioError(`entry.${name}`, `"${value.slice(0, 24)}" is not a hex number`);
-    const [high, low] = field.bits;
-    const num = v.hi * 4294967296 + v.lo;
-    let cur = toBig({ lo, hi });
-    const width = BigInt(high - low + 1);
-    const mask = ((1n << width) - 1n) << BigInt(low);
-    if (name === 'Address') {
-      const align = 2 ** low;
-      if (num % align !== 0) throw new ScenarioError('entry.Address', `must be aligned to ${hexNum(align)}`);
-      if (num >= 2 ** (high + 1) && loc.bytes === 8) throw new ScenarioError('entry.Address', `must be below 2^${high + 1}`);
-      const fr = encodeFrame(loc.format, loc.level, num, d.leaf);
-      // 32-bit 4 MiB PDEs keep PA bits 39:32 in bits 20:13, so take their mask from the encoder.
-      const frameMask = loc.bytes === 4 ? toBig(encodeFrame(loc.format, loc.level, d.leaf && loc.level === 2 ? 0xff_ffc0_0000 : 0xffff_f000, d.leaf)) : mask;
-      cur = (cur & ~frameMask) | toBig(fr);
-    } else {
-      if (BigInt(num) >> width !== 0n) throw new ScenarioError(`entry.${name}`, `does not fit in ${high - low + 1} bit${high === low ? '' : 's'}`);
-      cur = (cur & ~mask) | (BigInt(num) << BigInt(low));
+  // ——— Changes ———
+
+  /** Apply one change: the next history entry. A refused change changes nothing. */
+  act(intent: Intent): Result<Snapshot> {
+    const cur = this.history.current;
+    if (!cur) return fail({ field: 'document', message: 'nothing is open' });
+    const prev = this.stateOf(cur);
+    let action: Action;
+    let next: State;
+    try {
+      action = this.toAction(intent, prev);
+      next = applyAction(prev, action, this.live);
+    } catch (e) {
+      return fail(problemOf(e));
     }
-    return '0x' + cur.toString(16);
+    if (next === prev) return { ok: true, value: this.snapshot() };
+    const doc: Doc = { origin: cur.doc.origin, actions: [...cur.doc.actions, action], view: { step: -1 } };
+    const built = this.check(doc, next);
+    if (!built.ok) return built;
+    this.history.push(doc, next);
+    return { ok: true, value: this.finish(built.value) };
   }
 
   undo(): Snapshot {
-    const prev = this.undoStack.pop();
-    if (prev) {
-      this.redoStack.push(this.need());
-      this.doc = prev;
-    }
+    this.history.undo();
     return this.snapshot();
   }
 
   redo(): Snapshot {
-    const next = this.redoStack.pop();
-    if (next) {
-      this.undoStack.push(this.need());
-      this.doc = next;
+    this.history.redo();
+    return this.snapshot();
+  }
+
+  /** What is shown of the current document (the step): kept with it for links, reloads and undo. */
+  setView(view: View): void {
+    this.history.setView(view);
+  }
+
+  private toAction(i: Intent, s: State): Action {
+    if (i.t === 'entry' || i.t === 'field') {
+      const scenario = this.scenarioOf(s);
+      const loc = this.drawing.locate(scenario, i.tableId, i.index);
+      if (loc === null) throw new ScenarioError('entry', `table ${i.tableId} is not in the drawing`);
+      const value = i.t === 'entry' ? checkedValue(i.value, loc) : withField(scenario, loc, i.field, i.value);
+      return { t: 'mem', addr: hexNum(loc.addr), value, bytes: loc.bytes };
     }
-    return this.snapshot();
+    return i;
   }
 
-  /** Expand or collapse a table's folded entries; returns a snapshot with the new drawing. */
+  // ——— Views ———
+
   setExpanded(id: string, on: boolean): Snapshot {
-    if (on) this.expanded.add(id);
-    else this.expanded.delete(id);
+    if (on) this.drawing.expanded.add(id);
+    else this.drawing.expanded.delete(id);
     return this.snapshot();
   }
 
-  /** Select an entry for the inspector (kept listed in the drawing). */
   inspect(id: string, index: number): EntryInfo | null {
-    const loc = this.locateEntry(id, index);
+    const cur = this.history.current;
+    if (!cur) return null;
+    const s = this.scenarioOf(this.stateOf(cur));
+    const loc = this.drawing.locate(s, id, index);
     if (loc === null) return null;
-    this.selected = { tableId: id, index };
-    const s = this.need().scenario;
+    this.drawing.selected = { tableId: id, index };
     const lo = s.memory.read32(loc.addr);
     const hi = loc.bytes === 8 ? s.memory.read32(loc.addr + 4) : 0;
     const d = decodeEntry(loc.format, loc.level, lo, hi);
@@ -331,149 +250,124 @@ export class Session {
     };
   }
 
-  /** The export: a FORMAT.md walk case, with `expect` computed by the engine. */
+  /** The export: a FORMAT.md walk case of the guest as it is now, with `expect` computed by the engine. */
   exportCase(): string {
-    const d = this.need();
-    const json: ScenarioJSON & { expect?: unknown } = { id: d.id || 'pagoda-scenario', ...scenarioToJSON(d.scenario, d.access) };
-    json.expect = expectOf(d.scenario, d.access);
+    const cur = this.need();
+    const st = this.stateOf(cur);
+    const s = this.scenarioOf(st);
+    const id = st.presetId ?? (cur.doc.origin.kind !== 'preset' ? cur.doc.origin.title : '') ?? '';
+    const json: ScenarioJSON & { expect?: unknown } = { id: id || 'pagoda-scenario', ...scenarioToJSON(s, st.access) };
+    json.expect = resultToJSON(translate(s, st.access));
     return JSON.stringify(json, null, 1) + '\n';
   }
 
-  /** The share fragment (without '#') for the current scenario and view. */
-  fragment(view: ViewState): string {
-    const d = this.need();
-    const c: ScenarioJSON = { id: d.id, ...scenarioToJSON(d.scenario, d.access) };
-    return encodeLink({ case: c, view });
+  /** The share fragment (without '#') of the current document and view. */
+  fragment(): string {
+    return encodeLink(this.need().doc);
   }
 
-  private need(): Doc {
-    if (this.doc === null) {
+  /** The whole history, for the saved state. */
+  saved(): SavedState {
+    const h = this.history.save();
+    return { v: 1, docs: h.docs, at: h.at };
+  }
+
+  // ——— Snapshots ———
+
+  private need() {
+    if (!this.history.current) {
       const r = this.openPreset();
       if (!r.ok) throw new Error(r.problem.message);
     }
-    return this.doc!;
+    return this.history.current!;
   }
 
-  private formats(s: Scenario): { gf: PagingFormat; ef: PagingFormat | null } {
-    return { gf: guestFormat(s.cpu), ef: s.ept ? eptFormat(s.ept) : null };
+  private stateOf(e: { doc: Doc; state: State | null }): State {
+    if (e.state === null) e.state = this.materialize(e.doc, 'document');
+    return e.state;
   }
 
-  private ensureTrees(): NonNullable<Session['trees']> {
-    const s = this.need().scenario;
-    if (this.trees && this.treesFor === s) return this.trees;
-    const { gf, ef } = this.formats(s);
-    const guest = collectTree(gf, s.memory, guestRoot(s.cpu), { maxTables: MAX_TABLES, locate: guestLocator(s) });
-    const ept = s.ept && ef ? collectTree(ef, s.memory, s.ept.root - (s.ept.root % 4096), { maxTables: MAX_TABLES }) : null;
-    this.trees = { guest, ept, gf, ef };
-    this.treesFor = s;
-    this.treesGen++;
-    return this.trees;
+  /** The scenario the walk and the drawing use: the guest as it is now (after any shadow operations). */
+  private scenarioOf(s: State): Scenario {
+    return s.shadow ? this.live.guestNow(s) : s.scenario;
   }
 
-  private locateEntry(id: string, index: number): { addr: number; gpa: number; bytes: 4 | 8; format: PagingFormat; level: number; tree: 'guest' | 'ept' } | null {
-    const t = this.ensureTrees();
-    for (const [tree, fmt, kind] of [
-      [t.guest, t.gf, 'guest'],
-      [t.ept, t.ef, 'ept'],
-    ] as const) {
-      if (!tree || !fmt) continue;
-      const table = tree.tables.find((x) => x.id === id);
-      if (!table || table.hostBase === null) continue;
-      if (!Number.isInteger(index) || index < 0 || index >= table.entryCount) return null;
-      return { addr: table.hostBase + index * fmt.entryBytes, gpa: table.base + index * fmt.entryBytes, bytes: fmt.entryBytes, format: fmt, level: table.level, tree: kind };
-    }
-    return null;
+  snapshot(): Snapshot {
+    const cur = this.need();
+    return this.finish(this.build(cur.doc, this.stateOf(cur)));
   }
 
-  private snapshot(): Snapshot {
-    const d = this.need();
-    const s = d.scenario;
-    const trace = traceWalk(s, d.access);
-    const { gf, ef } = this.formats(s);
-    const targets: StepTarget[] = trace.steps.map((st) => ({
-      tableId: tableId(st.kind === 'g' ? gf : ef!, st.level, Number(st.tableBase)),
-      index: st.index,
-    }));
-    this.targets = targets;
-    const layout = this.layout();
-    this.rev++;
+  /** Make a built snapshot the shown one: a new revision, the history position, and the drawing (when it changed). */
+  private finish(snap: Snapshot): Snapshot {
+    const cur = this.history.current!;
+    if (this.shownDoc === null || this.shownDoc.origin !== cur.doc.origin) this.drawing.reset();
+    this.shownDoc = cur.doc;
+    const rev = ++this.rev;
+    const scenario = this.scenarioOf(this.stateOf(cur));
+    return {
+      ...snap,
+      rev,
+      view: cur.doc.view,
+      layout: this.drawing.layout(scenario, snap.targets, rev),
+      canUndo: this.history.canUndo,
+      canRedo: this.history.canRedo,
+      history: { at: this.history.index + 1, size: this.history.size },
+    };
+  }
+
+  private build(doc: Doc, st: State): Snapshot {
+    const scenario = this.scenarioOf(st);
+    const names = st.virt === 'nested' ? NESTED_NAMES : st.virt === 'ept' ? EPT_NAMES : NATIVE_NAMES;
+    const r = translate(scenario, st.access);
+    const trace = explain(scenario, st.access, r, names);
+    const cs = corners(scenario, r);
+    const result = st.virt === 'shadow' ? shadowResult(st, this.live) : st.virt === 'nested' ? nestedResult(st, this.live) : walkResult(trace, cs[0] ?? null);
+    const targets = this.drawing.targets(scenario, trace.steps);
+    const shadow = st.shadow ? this.live.get(st).view() : null;
+    const ops = st.shadow ? { items: st.shadow.ops.map((o) => ({ text: opText({ ...o, note: '' }), note: o.note })), at: st.shadow.at } : null;
+    const gf = guestFormat(scenario.cpu);
     return {
       rev: this.rev,
-      doc: this.docJSON(d),
+      doc: this.docInfo(doc, st, scenario, cs, names),
       address: addressLayout(gf),
       trace,
       targets,
-      layout,
-      canUndo: this.undoStack.length > 0,
-      canRedo: this.redoStack.length > 0,
+      layout: null,
+      result,
+      shadow,
+      ops,
+      view: doc.view,
+      canUndo: false,
+      canRedo: false,
+      history: { at: 0, size: 0 },
     };
   }
 
-  private docJSON(d: Doc): ScenarioDoc {
-    return { id: d.id, title: d.title, cpu: cpuToJSON(d.scenario.cpu), ept: eptToJSON(d.scenario.ept), access: accessToJSON(d.access) };
-  }
-
-  /** Lay out the guest tree and (under EPT) the EPT tree beside it; null when unchanged. */
-  private layout(): TreeLayout | null {
-    const trees = this.ensureTrees();
-    const s = this.need().scenario;
-    const pinned = new Map<string, Set<number>>();
-    const pin = (t: StepTarget) => {
-      let set = pinned.get(t.tableId);
-      if (!set) pinned.set(t.tableId, (set = new Set()));
-      set.add(t.index);
-    };
-    this.targets.forEach(pin);
-    if (this.selected) pin(this.selected);
-    const pinKey = [...pinned].map(([k, v]) => `${k}=${[...v].join(',')}`).join(';');
-    const key = `${this.treesForId()}|${pinKey}|${[...this.expanded].join(',')}`;
-    if (key === this.lastLayoutKey) return null;
-    this.lastLayoutKey = key;
-    const g = layoutTree(
-      { tree: trees.guest, format: trees.gf, kind: 'guest', rootLabel: 'CR3', rootValue: hexNum(s.cpu.cr3), pinned, expanded: this.expanded },
-      0,
-      0,
-    );
-    const nodes = [...g.nodes];
-    const edges = [...g.edges];
-    const roots = [g.root];
-    let width = g.width;
-    let height = g.height;
-    let eptTables = 0;
-    if (trees.ept && trees.ef && s.ept) {
-      const x0 = g.width + COL_GAP * 2;
-      const e = layoutTree(
-        { tree: trees.ept, format: trees.ef, kind: 'ept', rootLabel: 'EPTP', rootValue: hexNum(s.ept.root), pinned, expanded: this.expanded },
-        x0,
-        0,
-      );
-      nodes.push(...e.nodes);
-      edges.push(...e.edges);
-      roots.push(e.root);
-      width = x0 + e.width;
-      height = Math.max(height, e.height);
-      eptTables = trees.ept.tables.length;
+  private docInfo(doc: Doc, st: State, scenario: Scenario, cs: DocInfo['corners'], names: DocInfo['spaces']): DocInfo {
+    const o: Origin = doc.origin;
+    let expect: DocInfo['expect'] = null;
+    if (st.expect !== undefined && doc.actions.length === 0) {
+      expect = o.kind === 'shadow-case' ? compareShadow(o.case) : compareWalk(st.expect, st.scenario, st.access);
     }
-    let pages = 0;
-    for (const t of trees.guest.tables) for (const en of t.entries) if (en.kind === 'leaf') pages++;
     return {
-      key: `${this.rev + 1}`,
-      nodes,
-      edges,
-      roots,
-      width,
-      height,
-      truncated: trees.guest.truncated || (trees.ept?.truncated ?? false),
-      stats: { tables: trees.guest.tables.length, pages, eptTables },
+      title: st.title,
+      presetId: st.presetId,
+      paragraph: st.paragraph,
+      origin: o.kind,
+      virt: st.virt,
+      cpu: cpuToJSON(scenario.cpu),
+      ept: eptToJSON(scenario.ept),
+      eptInfo: eptInfo(scenario, this.drawing.eptTree(scenario)),
+      access: accessToJSON(st.access),
+      vaCut: st.vaCut ? hex64(st.vaCut.lo, st.vaCut.hi) : null,
+      spaces: names,
+      corners: cs,
+      expect,
+      changes: doc.actions.filter((a) => a.t !== 'seek' && a.t !== 'access').length,
     };
-  }
-
-  private treesGen = 0;
-  private treesForId(): number {
-    this.ensureTrees();
-    return this.treesGen;
   }
 }
+
 
 function addressLayout(f: PagingFormat): AddressLayout {
   const levels = [];
@@ -484,7 +378,39 @@ function addressLayout(f: PagingFormat): AddressLayout {
   return { width: f.addressBits, levels };
 }
 
-/** FORMAT.md `expect` for an export, from the engine's result. */
-function expectOf(s: Scenario, a: Access): Record<string, unknown> {
-  return { ...resultToJSON(translate(s, a)) };
+/** A whole-entry value typed by the user, checked against the entry's width. */
+function checkedValue(value: string, loc: EntryLocation): string {
+  const v = parseHex64(value, true);
+  if (v === null) throw new ScenarioError('entry.value', `"${value.slice(0, 24)}" is not a hex number of at most 64 bits`);
+  if (loc.bytes === 4 && v.hi !== 0) throw new ScenarioError('entry.value', '32-bit paging entries are 32 bits wide (at most 8 hex digits)');
+  return hex64(v.lo, v.hi);
+}
+
+/** The entry's value with one decoded field replaced (Address goes through the format's frame encoding). */
+function withField(s: Scenario, loc: EntryLocation, name: string, value: string): string {
+  const lo = s.memory.read32(loc.addr);
+  const hi = loc.bytes === 8 ? s.memory.read32(loc.addr + 4) : 0;
+  const d = decodeEntry(loc.format, loc.level, lo, hi);
+  const field = d.fields.find((f) => f.name === name);
+  if (!field) throw new ScenarioError(`entry.${name}`, 'this entry has no such field');
+  const v = parseHex64(value, true);
+  if (v === null) throw new ScenarioError(`entry.${name}`, `"${value.slice(0, 24)}" is not a hex number`);
+  const [high, low] = field.bits;
+  const num = v.hi * 4294967296 + v.lo;
+  let cur = toBig({ lo, hi });
+  const width = BigInt(high - low + 1);
+  const mask = ((1n << width) - 1n) << BigInt(low);
+  if (name === 'Address') {
+    const align = 2 ** low;
+    if (num % align !== 0) throw new ScenarioError('entry.Address', `must be aligned to ${hexNum(align)}`);
+    if (num >= 2 ** (high + 1) && loc.bytes === 8) throw new ScenarioError('entry.Address', `must be below 2^${high + 1}`);
+    const fr = encodeFrame(loc.format, loc.level, num, d.leaf);
+    // 32-bit 4 MiB PDEs keep PA bits 39:32 in bits 20:13, so take their mask from the encoder.
+    const frameMask = loc.bytes === 4 ? toBig(encodeFrame(loc.format, loc.level, d.leaf && loc.level === 2 ? 0xff_ffc0_0000 : 0xffff_f000, d.leaf)) : mask;
+    cur = (cur & ~frameMask) | toBig(fr);
+  } else {
+    if (BigInt(num) >> width !== 0n) throw new ScenarioError(`entry.${name}`, `does not fit in ${high - low + 1} bit${high === low ? '' : 's'}`);
+    cur = (cur & ~mask) | (BigInt(num) << BigInt(low));
+  }
+  return '0x' + cur.toString(16);
 }

@@ -1,35 +1,41 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../presets';
-import { SHADOW_PRESETS } from '../presets/shadow';
-import { isShadowPresetId } from '../store/shadowSlice';
+import { SHADOW_PRESETS, shadowPresetById, type GuestOp } from '../presets/shadow';
 import { ShadowSession } from './shadowSession';
 import type { ShadowView } from './shadowTypes';
 
+/** Open a shadow preset's setup in a fresh session. */
+function open(id: string): { s: ShadowSession; script: GuestOp[] } {
+  const p = shadowPresetById(id)!;
+  const setup = p.build();
+  const s = new ShadowSession();
+  s.openSetup(setup, p.id, p.title);
+  return { s, script: setup.script };
+}
+
 /** Run a preset's whole script, returning the view after each operation. */
 function runAll(id: string): { s: ShadowSession; views: ShadowView[] } {
-  const s = new ShadowSession();
-  const r = s.openPreset(id);
-  if (!r.ok) throw new Error(r.problem.message);
-  const views: ShadowView[] = [r.value];
-  for (let k = 0; k < r.value.script.ops.length; k++) {
-    const v = s.run({ kind: 'script' });
-    if (!v.ok) throw new Error(v.problem.message);
-    views.push(v.value);
+  const { s, script } = open(id);
+  const views: ShadowView[] = [s.view()];
+  for (const op of script) {
+    s.runOp(op);
+    views.push(s.view());
   }
   return { s, views };
 }
+
+const access = (va: bigint, op: 'read' | 'write' | 'fetch' = 'read', cpl: 0 | 3 = 3): GuestOp => ({ kind: 'access', va, op, cpl, note: '' });
 
 const exitsOf = (a: ShadowView, b: ShadowView) => b.counters.exits - a.counters.exits;
 
 describe('shadow session', () => {
   it('translating an address twice: an exit the first time, none the second', () => {
-    const s = new ShadowSession();
-    const r = s.openPreset('shadow-first-touch');
-    expect(r.ok).toBe(true);
-    const v0 = (r as { value: ShadowView }).value;
-    const v1 = s.run({ kind: 'access', va: '0x601234', op: 'read', cpl: 3 });
-    const v2 = s.run({ kind: 'access', va: '0x601234', op: 'read', cpl: 3 });
-    if (!v1.ok || !v2.ok) throw new Error('op failed');
+    const { s } = open('shadow-first-touch');
+    const v0 = s.view();
+    s.runOp(access(0x601234n));
+    const v1 = { value: s.view() };
+    s.runOp(access(0x601234n));
+    const v2 = { value: s.view() };
     expect(exitsOf(v0, v1.value)).toBe(1);
     expect(exitsOf(v1.value, v2.value)).toBe(0);
     // The first time: the CPU's walk stops, KVM walks the guest's 4 tables, the retry reaches a leaf.
@@ -71,43 +77,40 @@ describe('shadow session', () => {
     expect(rebuilt.zapped).toEqual([]);
   });
 
-  it('opens any guest scenario (EPT removed) and reloads CR3 when there is one address space', () => {
-    const s = new ShadowSession();
-    const p = new ShadowSession().openPreset('shadow-pte-edit');
-    expect(p.ok).toBe(true);
-    const g = (() => {
-      const t = new ShadowSession();
-      t.openPreset('shadow-pte-edit');
-      return t.guest()!;
-    })();
-    const r = s.openGuest(g.scenario, g.access, 'custom');
-    if (!r.ok) throw new Error(r.problem.message);
-    expect(r.value.spaces).toHaveLength(1);
-    const c = s.run({ kind: 'cr3' });
-    if (!c.ok) throw new Error(c.problem.message);
-    expect(c.value.counters.cr3Exits).toBe(1);
-    expect(c.value.last!.title).toMatch(/reload/);
+  it('reloads CR3 when there is one address space; a guest store goes through write tracking', () => {
+    const { s } = open('shadow-first-touch');
+    s.runOp({ kind: 'cr3', space: 0, note: '' });
+    expect(s.view().counters.cr3Exits).toBe(1);
+    expect(s.view().last!.title).toMatch(/reload/);
+    s.runOp(access(0x601234n));
+    const pd = s.view().guestTables.find((t) => t.level === 2)!;
+    s.runOp({ kind: 'store', gpa: Number(pd.entries[0].addr), value: BigInt(pd.entries[0].value), note: '' });
+    const v = s.view();
+    expect(v.counters.trackedWriteExits).toBe(1);
+    expect(v.events.some((e) => e.exit && /write-tracked/.test(e.text))).toBe(true);
   });
 
-  it('a guest store in the UI goes through write tracking', () => {
+  it('an implicit supervisor access honours SMAP whatever EFLAGS.AC says', () => {
+    const p = shadowPresetById('shadow-first-touch')!;
+    const setup = p.build();
+    setup.scenario = { ...setup.scenario, cpu: { ...setup.scenario.cpu, smap: true, ac: true } };
     const s = new ShadowSession();
-    s.openPreset('shadow-first-touch');
-    s.run({ kind: 'access', va: '0x601234', op: 'read', cpl: 3 });
-    const v = s.view();
-    const pd = v.guestTables.find((t) => t.level === 2)!;
-    const r = s.run({ kind: 'store', gpa: pd.entries[0].addr, value: pd.entries[0].value });
-    if (!r.ok) throw new Error(r.problem.message);
-    expect(r.value.counters.trackedWriteExits).toBe(1);
-    expect(r.value.events.some((e) => e.exit && /write-tracked/.test(e.text))).toBe(true);
-    const bad = s.run({ kind: 'store', gpa: 'zz', value: '0' });
-    expect(bad.ok).toBe(false);
+    s.openSetup(setup, null, 't');
+    const explicit = s.runOp({ kind: 'access', va: 0x601234n, op: 'read', cpl: 0, implicit: false, note: '' });
+    expect(explicit.result).toMatchObject({ outcome: 'ok' });
+    const implicit = s.runOp({ kind: 'access', va: 0x601234n, op: 'read', cpl: 0, implicit: true, note: '' });
+    expect(implicit.result).toEqual({ outcome: 'pf', ec: 1 });
+  });
+
+  it('INVLPG says what KVM did: the SPTE of a changed PTE is dropped, not resynced', () => {
+    const { views } = runAll('shadow-pte-edit');
+    expect(views[4].last!.outcome).toMatch(/dropped 1 SPTE/);
+    expect(views[4].events.some((e) => e.type === 'spte-drop')).toBe(true);
   });
 });
 
 describe('shadow presets do what their paragraphs say', () => {
-  it('shadow preset ids are recognisable on the main thread, and unique', () => {
-    for (const p of SHADOW_PRESETS) expect(isShadowPresetId(p.id)).toBe(true);
-    for (const p of PRESETS) expect(isShadowPresetId(p.id)).toBe(false);
+  it('preset ids are unique', () => {
     expect(new Set([...PRESETS, ...SHADOW_PRESETS].map((p) => p.id)).size).toBe(PRESETS.length + SHADOW_PRESETS.length);
   });
 

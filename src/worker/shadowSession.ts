@@ -6,16 +6,15 @@
  * and for the last operation the CPU's walk through the shadow tables, KVM's
  * walk of the guest's tables after the exit, and the CPU's retry.
  */
-import { classify, collectTree, disableEpt, eptFormat, guestFormat, guestRoot, hex64, hexNum, parseHex64, translate, traceWalk } from '../engine';
+import { classify, collectTree, disableEpt, eptFormat, guestFormat, guestRoot, hex64, hexNum, translate, traceWalk } from '../engine';
 import type { Access, AccessOp, PagingFormat, PhysMem, Scenario, TraceStep } from '../engine';
 import { NestedEptMachine, ShadowMachine, decodeRole, roleText, type ShadowEvent } from '../engine/shadow';
 import type { ShadowPage } from '../engine/shadow/pages';
 import type { ShadowRoot } from '../engine/shadow/roots';
 import { spteFrame } from '../engine/shadow/spte';
 import type { OpCode } from '../engine/ops';
-import { GUEST_SLOTS, shadowPresetById, type GuestOp, type NestedSetup, type ShadowSetup } from '../presets/shadow';
-import type { GuestTableView, NestedInfo, OpRecord, ShadowEventView, ShadowOpRequest, ShadowPageCard, ShadowView, WalkStepView } from './shadowTypes';
-import type { Result } from './types';
+import type { GuestOp, NestedSetup, ShadowSetup } from '../presets/shadow';
+import type { GuestTableView, NestedInfo, OpRecord, ShadowEventView, ShadowPageCard, ShadowView, WalkStepView } from './shadowTypes';
 
 /** Events kept for the log (older ones are counted as dropped). */
 export const EVENT_LIMIT = 600;
@@ -37,8 +36,6 @@ export class ShadowSession {
   private presetId: string | null = null;
   private title = '';
   private access: Access | null = null;
-  private script: GuestOp[] = [];
-  private next = 0;
   private events: ShadowEventView[] = [];
   private dropped = 0;
   private last: OpRecord | null = null;
@@ -47,29 +44,11 @@ export class ShadowSession {
   private created: number[] = [];
   private hang: NestedInfo['hang'] = null;
 
-  /** Open a shadow preset by id. */
-  openPreset(id: string): Result<ShadowView> {
-    const p = shadowPresetById(id);
-    if (!p) return { ok: false, problem: { field: 'preset', message: `there is no shadow preset "${id}"` } };
-    return { ok: true, value: this.openSetup(p.build(), p.id, p.title) };
-  }
-
-  /** Run an arbitrary guest scenario under shadow paging (EPT, if on, is removed: shadow paging is the alternative to it). */
-  openGuest(s: Scenario, access: Access, title: string): Result<ShadowView> {
-    try {
-      const scenario = s.ept ? disableEpt(s) : s;
-      return { ok: true, value: this.openSetup({ mode: 'shadow', scenario, access, spaces: [{ name: 'the guest', cr3: scenario.cpu.cr3 }], slots: GUEST_SLOTS, script: [] }, null, title) };
-    } catch (e) {
-      return { ok: false, problem: { field: 'shadow', message: e instanceof Error ? e.message : String(e) } };
-    }
-  }
-
-  openSetup(setup: ShadowSetup | NestedSetup, presetId: string | null, title: string): ShadowView {
+  /** Start a run: a fresh machine for the setup's guest (its memory is copied), no operations yet. */
+  openSetup(setup: ShadowSetup | NestedSetup, presetId: string | null, title: string): void {
     this.presetId = presetId;
     this.title = title;
     this.access = setup.access;
-    this.script = setup.script;
-    this.next = 0;
     this.events = [];
     this.dropped = 0;
     this.last = null;
@@ -78,7 +57,8 @@ export class ShadowSession {
     const memory = setup.scenario.memory.clone();
     if (setup.mode === 'shadow') {
       const m = new ShadowMachine({ cpu: setup.scenario.cpu, slots: setup.slots, memory });
-      this.mc = { kind: 'shadow', m, spaces: setup.spaces, space: 0 };
+      const space = Math.max(0, setup.spaces.findIndex((x) => x.cr3 === setup.scenario.cpu.cr3));
+      this.mc = { kind: 'shadow', m, spaces: setup.spaces, space };
     } else {
       const ept = setup.scenario.ept!;
       const m = new NestedEptMachine({
@@ -93,7 +73,6 @@ export class ShadowSession {
       this.mc = { kind: 'nested', m, setup, ept };
     }
     this.collect();
-    return this.view();
   }
 
   get open(): boolean {
@@ -112,80 +91,98 @@ export class ShadowSession {
     this.access = a;
   }
 
-  run(req: ShadowOpRequest): Result<ShadowView> {
-    const mc = this.mc;
-    if (mc === null) return { ok: false, problem: { field: 'shadow', message: 'no shadow MMU is running' } };
-    try {
-      const op = this.toOp(req);
-      if (op === null) return { ok: true, value: this.view() };
-      this.exec(op);
-      if (req.kind === 'script') this.next++;
-      this.collect();
-      return { ok: true, value: this.view() };
-    } catch (e) {
-      this.collect();
-      return { ok: false, problem: { field: req.kind, message: e instanceof Error ? e.message : String(e) } };
-    }
+  /** Run one guest operation and record what happened (the walks, the events, which pages came and went). */
+  runOp(op: GuestOp): OpRecord {
+    if (this.mc === null) throw new Error('no shadow MMU is running');
+    this.exec(op);
+    this.collect();
+    return this.last!;
   }
 
-  private toOp(req: ShadowOpRequest): GuestOp | null {
+  /**
+   * What the CPU does with the shadow tables (EPT02 under nested EPT) for
+   * access `a` right now, without changing anything: the host-physical
+   * address it reaches with no exit, or why it would exit.
+   */
+  cpuTranslate(a: Access): { hpa: number; l2pa?: number } | { exit: string } | { fault: string } {
     const mc = this.mc!;
-    const hexv = (s: string, field: string): bigint => {
-      const v = parseHex64(s, true);
-      if (v === null) throw new Error(`${field} "${s.slice(0, 24)}" is not a hex number`);
-      return big(v.lo, v.hi);
-    };
-    switch (req.kind) {
-      case 'script':
-        return this.script[this.next] ?? null;
-      case 'access': {
-        const va = hexv(req.va, 'address');
-        this.access = { va: u64(va), op: req.op, cpl: req.cpl, implicit: false };
-        if (mc.kind === 'shadow') return { kind: 'access', va, op: req.op, cpl: req.cpl, note: '' };
-        return { kind: 'l2-access', gpa: this.l2gpa(), op: req.op, note: '' };
+    if (mc.kind === 'shadow') {
+      const m = mc.m;
+      if (m.cfg.canonShift !== 0) {
+        const t = (a.va.hi | 0) >> m.cfg.canonShift;
+        if (t !== 0 && t !== -1) return { fault: '#GP(0): the address is not canonical' };
       }
-      case 'store': {
-        const gpa = Number(hexv(req.gpa, 'address'));
-        const value = hexv(req.value, 'value');
-        return mc.kind === 'shadow' ? { kind: 'store', gpa, value, note: '' } : { kind: 'l1-store', gpa, value, note: '' };
-      }
-      case 'invlpg':
-        if (mc.kind === 'nested') return { kind: 'invept', note: '' };
-        return { kind: 'invlpg', va: req.va ? hexv(req.va, 'address') : this.access ? vaOf(this.access) : 0n, note: '' };
-      case 'cr3':
-        if (mc.kind === 'nested') return { kind: 'invept', note: '' };
-        return { kind: 'cr3', space: req.space ?? (mc.space + 1) % mc.spaces.length, note: '' };
-      case 'invept':
-        return { kind: 'invept', note: '' };
+      const r = m.root;
+      const stale = r === null || (r.sp !== null ? r.sp.invalid : r.pae === null);
+      if (stale) return { exit: 'no usable shadow root is loaded' };
+      const pa = m.hwWalk(a.va.lo >>> 0, a.va.hi >>> 0, OP_CODE[a.op], a.cpl === 3, a.implicit);
+      return pa >= 0 ? { hpa: pa } : { exit: 'the shadow tables do not allow it' };
     }
+    const w = this.l2walk(a);
+    if ('fault' in w) return { fault: w.fault };
+    const hw = mc.m.hwWalk(w.gpa, OP_CODE[a.op]);
+    return hw.result === 'ok' ? { hpa: hw.hpa!, l2pa: w.gpa } : { exit: hw.text };
   }
 
-  /** L2 guest-physical address of the current access: L2's own walk (its tables, read through EPT12). */
-  private l2gpa(): number {
+  /**
+   * The guest's own answer now, from its tables in memory: shadow paging —
+   * linear → guest-physical → host-physical through the memory slots; nested
+   * EPT — L2-linear → L2-physical → L1-physical (EPT12) → host-physical.
+   */
+  guestTranslate(a: Access): { gpa: number; l1pa?: number; hpa: number | null } | { fault: string } {
+    const mc = this.mc!;
+    if (mc.kind === 'shadow') {
+      const r = translate({ cpu: mc.m.cpu, ept: null, memory: mc.m.mem }, a);
+      if (r.outcome !== 'ok') return { fault: r.outcome === 'pf' ? `#PF, error code ${hexNum(r.ec!)}` : '#GP(0): the address is not canonical' };
+      const hpa = mc.m.host.hpaOf(r.pa!);
+      return { gpa: r.pa!, hpa: hpa < 0 ? null : hpa };
+    }
+    const w = this.l2walk(a);
+    if ('fault' in w) return { fault: w.fault };
+    const refs = mc.m.traceEpt12(w.gpa, OP_CODE[a.op]);
+    const f = this.fmt12();
+    const last = refs[refs.length - 1];
+    if (!last || classify(f, last.level, last.lo, last.hi) !== 'leaf') return { fault: `EPT12 does not map L2-physical ${hexNum(w.gpa)}` };
+    const l1pa = f.leafBase(last.lo, last.hi, last.level) + (w.gpa % 2 ** f.levels[last.level].shift);
+    const hpa = mc.m.host.hpaOf(l1pa);
+    return { gpa: w.gpa, l1pa, hpa: hpa < 0 ? null : hpa };
+  }
+
+  get mode(): 'shadow' | 'nested' {
+    return this.mc!.kind;
+  }
+
+  /** L2 guest-physical address of an L2-linear access: L2's own walk of its tables, read through EPT12 as L1 maps them. */
+  private l2walk(a: Access): { gpa: number } | { fault: string } {
     const g = this.guest()!;
-    const r = translate(disableEpt(g.scenario), g.access);
-    if (r.outcome !== 'ok' || r.pa === undefined) throw new Error(`L2's own walk faults (${r.outcome}): L2 handles that itself, no exit`);
-    return r.pa;
+    const r = translate(disableEpt(g.scenario), a);
+    if (r.outcome === 'ok') return { gpa: r.pa! };
+    return { fault: r.outcome === 'pf' ? `#PF, error code ${hexNum(r.ec!)}` : '#GP (non-canonical address)' };
   }
 
   private exec(op: GuestOp): void {
     const mc = this.mc!;
     const exits0 = mc.m.counters.exits;
-    const rec: OpRecord = { title: '', exits: 0, hardware: null, hardwareVerdict: null, guestWalk: null, guestWalkVerdict: null, retry: null, retryVerdict: null, outcome: '' };
+    const rec: OpRecord = { title: '', exits: 0, hardware: null, hardwareVerdict: null, guestWalk: null, guestWalkVerdict: null, retry: null, retryVerdict: null, outcome: '', result: { outcome: 'none' } };
     if (mc.kind === 'shadow') {
       const m = mc.m;
       switch (op.kind) {
         case 'access': {
-          const a: Access = { va: u64(op.va), op: op.op, cpl: op.cpl, implicit: false };
+          const a: Access = { va: u64(op.va), op: op.op, cpl: op.cpl, implicit: op.implicit ?? false };
           this.access = a;
-          rec.title = `${op.op} ${hexBig(op.va)} at CPL ${op.cpl}`;
+          rec.title = `${op.op} linear ${hexBig(op.va)} at CPL ${op.cpl}${a.implicit ? ' (implicit supervisor access)' : ''}`;
           const before = this.hwShadow(op.va, a);
           rec.hardware = before.steps;
           rec.hardwareVerdict = before.verdict;
           const trace = traceWalk({ cpu: m.cpu, ept: null, memory: m.mem }, a);
-          const r = m.accessResult(a.va, OP_CODE[op.op], op.cpl);
+          const r = m.accessResult(a.va, OP_CODE[op.op], op.cpl, a.implicit);
+          rec.result = r.outcome === 'ok' ? { outcome: 'ok', hpa: r.pa! } : r.outcome === 'pf' ? { outcome: 'pf', ec: r.ec! } : { outcome: 'gp' };
           rec.outcome =
-            r.outcome === 'ok' ? `The guest's ${op.op} reaches host-physical ${hexNum(r.pa!)}.` : r.outcome === 'pf' ? `The guest gets a #PF, error code ${hexNum(r.ec!)} (injected by KVM).` : 'The guest gets a #GP (non-canonical address).';
+            r.outcome === 'ok'
+              ? `The guest's ${op.op} reaches host-physical ${hexNum(r.pa!)}.`
+              : r.outcome === 'pf'
+                ? `The guest gets a #PF, error code ${hexNum(r.ec!)} (injected by KVM).`
+                : 'The guest gets a #GP (non-canonical address).';
           if (m.counters.exits > exits0 && r.outcome !== 'gp') {
             rec.guestWalk = trace.steps.map(guestStep);
             rec.guestWalkVerdict = `KVM's walk of the guest tables: ${trace.outcome.title}`;
@@ -195,18 +192,21 @@ export class ShadowSession {
           }
           break;
         }
-        case 'store':
+        case 'store': {
           rec.title = `guest store ${hexBig(op.value)} at guest-physical ${hexNum(op.gpa)}`;
-          // A 32-bit guest writes its 4-byte entries with 4-byte stores.
-          if (m.cpu.paging === '32' && op.value <= 0xffffffffn && op.gpa % 4 === 0) m.store32(op.gpa, Number(op.value));
+          // A 32-bit guest writes its 4-byte entries with 4-byte stores (vector cases always store a qword).
+          if (op.width !== 8 && m.cpu.paging === '32' && op.value <= 0xffffffffn && op.gpa % 4 === 0) m.store32(op.gpa, Number(op.value));
           else m.store64(op.gpa, Number(op.value & 0xffffffffn), Number(op.value >> 32n));
           rec.outcome = m.counters.exits > exits0 ? 'The store hit a write-protected guest page table and exited.' : 'The store completed without an exit.';
           break;
-        case 'invlpg':
-          rec.title = `INVLPG ${hexBig(op.va)}`;
+        }
+        case 'invlpg': {
+          rec.title = `INVLPG linear ${hexBig(op.va)}`;
           m.invlpg(Number(op.va & 0xffffffffn), Number(op.va >> 32n));
-          rec.outcome = 'INVLPG exits; KVM resyncs the SPTE for that address in the current and cached roots.';
+          // The events not yet collected are this operation's own.
+          rec.outcome = `INVLPG exits; ${invlpgEffect(m.ev.events)}`;
           break;
+        }
         case 'cr3': {
           const sp = mc.spaces[op.space];
           if (!sp) throw new Error(`there is no address space ${op.space}`);
@@ -223,43 +223,32 @@ export class ShadowSession {
     } else {
       const m = mc.m;
       switch (op.kind) {
-        case 'l2-access': {
-          rec.title = `L2 ${op.op} at L2 guest-physical ${hexNum(op.gpa)}`;
-          const code = OP_CODE[op.op];
-          const before = nestedHw(m.hwWalk(op.gpa, code));
-          rec.hardware = before.steps;
-          rec.hardwareVerdict = before.verdict;
-          const k = ept12Walk(m, this.fmt12(), op.gpa, code);
-          const r = m.access(op.gpa, code);
-          rec.outcome =
-            r.outcome === 'ok'
-              ? `L2's ${op.op} reaches host-physical ${hexNum(r.hpa)}.`
-              : r.outcome === 'hang'
-                ? `L2 hangs: ${r.exits} EPT violations in a row for ${hexNum(r.gpa)}, and KVM finds nothing to fix.`
-                : r.outcome === 'ept_violation'
-                  ? 'EPT12 does not allow it: an EPT violation is reflected to L1.'
-                  : 'EPT12 is misconfigured: reflected to L1.';
-          if (m.counters.exits > exits0) {
-            rec.guestWalk = k.steps;
-            rec.guestWalkVerdict = k.verdict;
-            const after = nestedHw(m.hwWalk(op.gpa, code));
-            rec.retry = after.steps;
-            rec.retryVerdict = after.verdict;
+        case 'access': {
+          // An L2-linear access: L2's own tables give the L2-physical address first (no exit; a fault there is L2's own #PF).
+          const a: Access = { va: u64(op.va), op: op.op, cpl: op.cpl, implicit: op.implicit ?? false };
+          this.access = a;
+          const w = this.l2walk(a);
+          if ('fault' in w) {
+            rec.title = `L2 ${op.op} at L2-linear ${hexBig(op.va)}`;
+            rec.outcome = `L2's own page tables do not allow it: L2 gets ${w.fault} from its own walk, with no exit to L1 or KVM.`;
+            rec.result = { outcome: 'l2-fault', text: w.fault };
+            break;
           }
-          const w = m.hwWalk(op.gpa, code);
-          this.hang = m.eptp02Levels !== m.ept02Levels && w.result !== 'ok' ? nestedHw(w) : null;
-          if (this.hang) this.hang = { steps: this.hang.steps, verdict: `EPTP02 says ${m.eptp02Levels} levels, EPT02 has ${m.ept02Levels}: ${w.text}` };
+          this.l2Access(rec, w.gpa, op.op, `L2 ${op.op} at L2-linear ${hexBig(op.va)} (L2-physical ${hexNum(w.gpa)})`);
           break;
         }
+        case 'l2-access':
+          this.l2Access(rec, op.gpa, op.op, `L2 ${op.op} at L2-physical ${hexNum(op.gpa)}`);
+          break;
         case 'l1-store':
-          rec.title = `L1 store ${hexBig(op.value)} at L1 guest-physical ${hexNum(op.gpa)}`;
+          rec.title = `L1 store ${hexBig(op.value)} at L1-physical ${hexNum(op.gpa)}`;
           m.l1Store(op.gpa, Number(op.value & 0xffffffffn), Number(op.value >> 32n));
           rec.outcome = m.counters.exits > exits0 ? 'The store hit a write-protected EPT12 table and exited.' : 'The store completed without an exit.';
           break;
         case 'invept':
           rec.title = 'INVEPT (single context) by L1';
           m.invept();
-          rec.outcome = 'INVEPT exits; KVM resyncs EPT02 from EPT12.';
+          rec.outcome = `INVEPT exits; KVM resyncs EPT02 from EPT12${m.ev.events.some((e) => e.type === 'spte-drop') ? ' (it dropped the EPT02 entries whose EPT12 entries changed)' : ''}.`;
           break;
         default:
           throw new Error(`${op.kind} needs shadow paging`);
@@ -267,6 +256,42 @@ export class ShadowSession {
     }
     rec.exits = mc.m.counters.exits - exits0;
     this.last = rec;
+  }
+
+  /** An L2 access to L2-physical `gpa`: the CPU's EPT02 walk, KVM's EPT12 walk on an exit, and the retry. */
+  private l2Access(rec: OpRecord, gpa: number, kind: AccessOp, title: string): void {
+    const mc = this.mc as Extract<Machine, { kind: 'nested' }>;
+    const m = mc.m;
+    const exits0 = m.counters.exits;
+    rec.title = title;
+    const code = OP_CODE[kind];
+    const before = nestedHw(m.hwWalk(gpa, code));
+    rec.hardware = before.steps;
+    rec.hardwareVerdict = before.verdict;
+    const k = ept12Walk(m, this.fmt12(), gpa, code);
+    const l1 = k.l1;
+    const r = m.access(gpa, code);
+    if (r.outcome === 'ok') rec.result = { outcome: 'ok', hpa: r.hpa, l2pa: gpa, l1pa: l1 };
+    else if (r.outcome === 'hang') rec.result = { outcome: 'hang', l2pa: gpa, text: `${r.exits} EPT violations in a row` };
+    else rec.result = { outcome: r.outcome, l2pa: gpa, ...(r.outcome === 'ept_violation' ? { qual: r.qual } : {}) };
+    rec.outcome =
+      r.outcome === 'ok'
+        ? `L2's ${kind} reaches host-physical ${hexNum(r.hpa)}${l1 !== null ? ` (L1-physical ${hexNum(l1)})` : ''}.`
+        : r.outcome === 'hang'
+          ? `L2 hangs: ${r.exits} EPT violations in a row for L2-physical ${hexNum(r.gpa)}, and KVM finds nothing to fix.`
+          : r.outcome === 'ept_violation'
+            ? `EPT12 does not allow it: an EPT violation at L2-physical ${hexNum(gpa)} is reflected to L1.`
+            : `EPT12 is misconfigured for L2-physical ${hexNum(gpa)}: an EPT misconfiguration is reflected to L1.`;
+    if (m.counters.exits > exits0) {
+      rec.guestWalk = k.steps;
+      rec.guestWalkVerdict = k.verdict;
+      const after = nestedHw(m.hwWalk(gpa, code));
+      rec.retry = after.steps;
+      rec.retryVerdict = after.verdict;
+    }
+    const w = m.hwWalk(gpa, code);
+    this.hang = m.eptp02Levels !== m.ept02Levels && w.result !== 'ok' ? nestedHw(w) : null;
+    if (this.hang) this.hang = { steps: this.hang.steps, verdict: `EPTP02 says ${m.eptp02Levels} levels, EPT02 has ${m.ept02Levels}: ${w.text}` };
   }
 
   private fmt12(): PagingFormat {
@@ -467,7 +492,7 @@ export class ShadowSession {
       pages: [...this.prevCards.values()],
       zapped: this.zapped,
       created: this.created,
-      events: this.events,
+      events: this.events.slice(),
       eventsDropped: this.dropped,
       counters: {
         exits: c.exits,
@@ -487,13 +512,22 @@ export class ShadowSession {
         rootMisses: c.rootMisses,
       },
       last: this.last,
-      script: { next: this.next, ops: this.script.map(opText) },
       nested,
     };
   }
 }
 
-function opText(op: GuestOp): string {
+/** What INVLPG did, from its events (KVM resyncs or drops the SPTE, or finds nothing to do). */
+function invlpgEffect(events: readonly ShadowEvent[]): string {
+  const n = (t: string) => events.filter((e) => e.type === t).length;
+  const parts: string[] = [];
+  if (n('spte-update') > 0) parts.push(`KVM resynced ${n('spte-update')} SPTE${n('spte-update') > 1 ? 's' : ''} from the guest PTE`);
+  if (n('spte-drop') > 0) parts.push(`KVM dropped ${n('spte-drop')} SPTE${n('spte-drop') > 1 ? 's' : ''} (the guest PTE changed: the next access faults and rebuilds it)`);
+  if (n('sp-zap') > 0) parts.push(`${n('sp-zap')} shadow page${n('sp-zap') > 1 ? 's were' : ' was'} zapped`);
+  return parts.length ? parts.join('; ') + '.' : 'no shadow entry for that address needed a change.';
+}
+
+export function opText(op: GuestOp): string {
   const what =
     op.kind === 'access'
       ? `${op.op} ${hexBig(op.va)} (CPL ${op.cpl})`
@@ -534,7 +568,7 @@ function nestedHw(w: ReturnType<NestedEptMachine['hwWalk']>): { steps: WalkStepV
 }
 
 /** KVM's walk of EPT12 (in L1's memory) for an L2 guest-physical address, drawn from the engine's reference records. */
-export function ept12Walk(m: NestedEptMachine, f: PagingFormat, gpa: number, op: OpCode): { steps: WalkStepView[]; verdict: string } {
+export function ept12Walk(m: NestedEptMachine, f: PagingFormat, gpa: number, op: OpCode): { steps: WalkStepView[]; verdict: string; l1: number | null } {
   const steps: WalkStepView[] = [];
   for (const r of m.traceEpt12(gpa, op)) {
     const L = f.levels[r.level];
@@ -543,16 +577,16 @@ export function ept12Walk(m: NestedEptMachine, f: PagingFormat, gpa: number, op:
     const entry = hex64(r.lo, r.hi);
     if (kind === 'not-present' || kind === 'reserved') {
       steps.push({ level: r.level, table, index: r.index, entry, note: kind === 'reserved' ? 'misconfigured' : 'not present', state: 'stop' });
-      return { steps, verdict: `EPT12 does not map ${hexNum(gpa)}: KVM reflects the exit to L1.` };
+      return { steps, verdict: `EPT12 does not map L2-physical ${hexNum(gpa)}: KVM reflects the exit to L1.`, l1: null };
     }
     if (kind === 'leaf') {
       const l1 = f.leafBase(r.lo, r.hi, r.level) + (gpa % 2 ** L.shift);
-      steps.push({ level: r.level, table, index: r.index, entry, note: `leaf → L1 guest-physical ${hexNum(l1)} ${eptRights(r.lo)}`, state: 'leaf' });
-      return { steps, verdict: `EPT12 maps it to L1 guest-physical ${hexNum(l1)}; KVM resolves that through the memslots and installs the EPT02 SPTE.` };
+      steps.push({ level: r.level, table, index: r.index, entry, note: `leaf → L1-physical ${hexNum(l1)} ${eptRights(r.lo)}`, state: 'leaf' });
+      return { steps, verdict: `EPT12 maps L2-physical ${hexNum(gpa)} to L1-physical ${hexNum(l1)}; KVM resolves that through the memslots and installs the EPT02 SPTE.`, l1 };
     }
     steps.push({ level: r.level, table, index: r.index, entry, note: `→ ${f.levels[r.level - 1].name} ${hexNum(f.tableBase(r.lo, r.hi))}`, state: 'ok' });
   }
-  return { steps, verdict: 'EPT12 walk ran out of levels.' };
+  return { steps, verdict: 'EPT12 walk ran out of levels.', l1: null };
 }
 
 export { OPS };

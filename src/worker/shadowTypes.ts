@@ -80,7 +80,21 @@ export interface OpRecord {
   retry: WalkStepView[] | null;
   retryVerdict: string | null;
   outcome: string;
+  /** What the guest got, as data (the Result panel and the tests read this, not the sentence). */
+  result: OpResult;
 }
+
+/** The outcome of one operation. Addresses: `hpa` host-physical; nested: `l2pa` L2-physical, `l1pa` L1-physical. */
+export type OpResult =
+  | { outcome: 'none' }
+  | { outcome: 'ok'; hpa: number; l2pa?: number; l1pa?: number | null }
+  | { outcome: 'pf'; ec: number }
+  | { outcome: 'gp' }
+  | { outcome: 'ept_violation'; l2pa: number; qual?: number }
+  | { outcome: 'ept_misconfig'; l2pa: number }
+  | { outcome: 'hang'; l2pa: number; text: string }
+  /** Nested: L2's own walk faulted (L2's #PF, no exit). */
+  | { outcome: 'l2-fault'; text: string };
 
 export interface NestedInfo {
   rule: string;
@@ -114,15 +128,5 @@ export interface ShadowView {
   eventsDropped: number;
   counters: { exits: number; spAlive: number; sptes: number; pageFaultExits: number; trackedWriteExits: number; invlpgExits: number; cr3Exits: number; eptViolationExits: number; spCreated: number; spZapped: number; unsyncs: number; syncs: number; floods: number; rootHits: number; rootMisses: number };
   last: OpRecord | null;
-  script: { next: number; ops: string[] };
   nested: NestedInfo | null;
 }
-
-/** A guest operation the UI asks for. */
-export type ShadowOpRequest =
-  | { kind: 'access'; va: string; op: 'read' | 'write' | 'fetch'; cpl: 0 | 3 }
-  | { kind: 'store'; gpa: string; value: string }
-  | { kind: 'invlpg'; va?: string }
-  | { kind: 'cr3'; space?: number }
-  | { kind: 'invept' }
-  | { kind: 'script' };

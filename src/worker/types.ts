@@ -2,9 +2,11 @@
  * Plain data that crosses the worker boundary (structured clone). The main
  * thread imports these types only; it never imports the engine's code.
  */
-import type { AccessJSON, CpuJSON, EntryField, EntryKind, EptJSON, Trace } from '../engine';
+import type { AccessJSON, CpuJSON, DecodedBit, EntryField, EntryKind, EptJSON, Trace } from '../engine';
+import type { Action, Doc, View, VirtMode } from './doc/types';
+import type { ShadowView } from './shadowTypes';
 
-export type { AccessJSON, CpuJSON, EptJSON, Trace, EntryField, EntryKind };
+export type { AccessJSON, CpuJSON, EptJSON, Trace, EntryField, EntryKind, Action, Doc, View, VirtMode };
 
 /** One level of the linear address, for the bit split under the address bar. */
 export interface AddressLevel {
@@ -98,24 +100,88 @@ export interface StepTarget {
   index: number;
 }
 
-export interface ScenarioDoc {
-  id: string;
+/** The document as the views need it: where it came from, the mode, and the inputs of the walk. */
+export interface DocInfo {
   title: string;
+  /** The preset it started from (the picker shows it), or null. */
+  presetId: string | null;
+  paragraph: string | null;
+  origin: 'preset' | 'case' | 'shadow-case';
+  virt: VirtMode;
+  /** The guest's CPU state (L2's under nested EPT). */
   cpu: CpuJSON;
+  /** The EPT the walk runs under (EPT12 under nested EPT); null natively and under shadow paging. */
   ept: EptJSON | null;
+  eptInfo: EptInfo | null;
   access: AccessJSON;
+  /** The 64-bit address a switch to 32-bit paging cut to its low half (restored on the way back). */
+  vaCut: string | null;
+  /** What each address space is called in this mode (linear, guest, host). */
+  spaces: { linear: string; guest: string; host: string };
+  /** States hardware can never be in, named. */
+  corners: { field: string; title: string; text: string }[];
+  /** An imported case's expectation beside what Pagoda computes. */
+  expect: ExpectView | null;
+  /** Changes to the scenario since the origin (not counting steps through operations or access changes). */
+  changes: number;
+}
+
+export interface EptInfo {
+  /** The EPTP value: root | (walk length − 1) << 3 | A/D << 6 | memory type. */
+  eptp: string;
+  fields: { bits: string; value: string; meaning: string }[];
+  /** What the EPT's leaves build, read off the EPT itself. */
+  layout: string | null;
+}
+
+export interface ExpectRow {
+  key: string;
+  expected: string;
+  computed: string;
+  same: boolean;
+}
+
+export interface ExpectView {
+  rows: ExpectRow[];
+  agrees: boolean;
+}
+
+/** The Translation result: what the CPU gets for the current access in the current mode. */
+export interface ResultView {
+  kind: 'ok' | 'fault' | 'stale' | 'hang' | 'corner';
+  /** On success, its first hex number is the physical address the CPU uses. */
+  title: string;
+  text: string;
+  bits: DecodedBit[];
+  bitsLabel: 'Error code bits' | 'Exit qualification bits' | null;
+  pa: string | null;
+  notes: string[];
+}
+
+/** The shadow MMU's operation list and where it is. */
+export interface OpsView {
+  items: { text: string; note: string }[];
+  /** Operations applied (0 … items.length). */
+  at: number;
 }
 
 export interface Snapshot {
   rev: number;
-  doc: ScenarioDoc;
+  doc: DocInfo;
   address: AddressLayout;
+  /** The guest's walk (natively and under EPT the walk the CPU makes; under a shadow MMU the guest's own). */
   trace: Trace;
   targets: StepTarget[];
-  /** Null when the drawing did not change since the last snapshot. */
+  /** The drawing; null when it did not change since the last snapshot. */
   layout: TreeLayout | null;
+  result: ResultView;
+  shadow: ShadowView | null;
+  ops: OpsView | null;
+  view: View;
   canUndo: boolean;
   canRedo: boolean;
+  /** Position in the history (1-based) and its length. */
+  history: { at: number; size: number };
 }
 
 /** A failure the UI shows as an alert: `field` names what is wrong. */
@@ -150,23 +216,32 @@ export interface PresetInfo {
   id: string;
   title: string;
   paragraph: string;
+  group: string;
 }
 
-/** Edits that change the scenario (each one can be undone). */
-export type Edit =
-  | { kind: 'cpu'; patch: Partial<CpuJSON> }
-  | { kind: 'paging'; paging: CpuJSON['paging'] }
-  | { kind: 'la57'; on: boolean }
-  | { kind: 'virtualization'; mode: 'none' | 'ept' }
-  | { kind: 'ept5'; on: boolean }
-  | { kind: 'ept'; patch: Partial<Pick<EptJSON, 'ad' | 'execonly' | 'maxphyaddr'>> }
-  | { kind: 'entry'; tableId: string; index: number; value: string }
+/** A change the UI asks for: an action, or an entry edit named by where it is drawn (the worker turns it into a memory write). */
+export type Intent =
+  | Action
+  | { t: 'entry'; tableId: string; index: number; value: string }
   /** Set one decoded field of an entry (a flag, MT, PK, or Address) to `value` (hex). */
-  | { kind: 'field'; tableId: string; index: number; field: string; value: string };
+  | { t: 'field'; tableId: string; index: number; field: string; value: string };
 
-/** The link/storage payload's view part. */
-export interface ViewState {
-  step: number;
-  /** Virtualization by a shadow MMU (absent: none or EPT, which the scenario itself says). */
-  virt?: 'shadow' | 'nested';
+/** One case of an imported file, to choose from. */
+export interface FileCase {
+  index: number;
+  id: string;
+  kind: 'walk' | 'shadow';
+  /** Why it cannot be opened, or null. */
+  problem: string | null;
+  summary: string;
+}
+
+/** An import: opened at once (one case), or a list to choose from. */
+export type FileAnswer = { opened: Snapshot } | { choose: { name: string; cases: FileCase[] } };
+
+/** The saved state (IndexedDB): the whole history. */
+export interface SavedState {
+  v: 1;
+  docs: Doc[];
+  at: number;
 }

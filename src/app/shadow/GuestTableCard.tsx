@@ -1,14 +1,15 @@
 /** One guest table (or EPT12 table) with its present entries; an entry can be rewritten as a guest store. */
 import { useState } from 'react';
 import type { GuestTableView } from '../../worker/shadowTypes';
-import { useShadowStore } from './hooks';
+import { useShadow, useShadowStore } from './hooks';
 
 function StoreEditor({ addr, value, onDone }: { addr: string; value: string; onDone: () => void }) {
   const store = useShadowStore();
   const [text, setText] = useState(value);
   const submit = async () => {
-    if (await store.getState().shadowOp({ kind: 'store', gpa: addr, value: text.trim() })) onDone();
+    if (await store.getState().act({ t: 'op', op: { k: 'store', gpa: addr, value: text.trim() } }, `store-${addr}`, text)) onDone();
   };
+  const err = useShadow((s) => s.fieldErrors[`store-${addr}`] ?? null);
   return (
     <form
       className="store-editor"
@@ -22,6 +23,11 @@ function StoreEditor({ addr, value, onDone }: { addr: string; value: string; onD
         <input className="mono" value={text} size={20} spellCheck={false} autoFocus onChange={(e) => setText(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && onDone()} />
       </label>
       <button type="submit">Store</button>
+      {err && (
+        <span className="field-error" role="alert">
+          {err.message}
+        </span>
+      )}
       <button type="button" onClick={onDone}>
         Cancel
       </button>

@@ -3,7 +3,8 @@
  * tables, KVM's walk of the guest's tables after the exit, the CPU's retry,
  * and for nested EPT the CPU's walk of EPT02 with EPTP02's length (the hang).
  */
-import { walkSteps, type ShadowWalkKind } from '../../store/shadowSlice';
+import { walkSteps } from '../../store/viewSlice';
+import type { ShadowWalkKind } from '../../worker/doc/types';
 import { useShadow, useShadowStore } from './hooks';
 
 const TABS: { id: ShadowWalkKind; label: string }[] = [
@@ -64,7 +65,7 @@ export function ShadowWalks() {
       )}
       {last && <p className="small outcome">{last.outcome}</p>}
       <p className="hint small">
-        The CPU walks the {tableKind}; only when they do not allow the access does it exit, and KVM walks the guest’s own tables to fix them. The Result panel is a fresh walk of the guest’s tables as they are in memory: after a PTE store without INVLPG the shadow MMU may still give the old frame, as a TLB may.
+        The CPU walks the {tableKind}; only when they do not allow the access does it exit, and KVM walks the {nested ? 'EPT12 tables' : 'guest’s own tables'} to fix them. The Result panel says what the CPU gets now through the {tableKind}, beside what the {nested ? 'EPT12 tables' : 'guest’s tables'} say.
       </p>
     </section>
   );

@@ -1,17 +1,13 @@
-/** Store access for the shadow views. */
-import { useStore } from 'zustand';
-import { useShallow } from 'zustand/react/shallow';
-import type { StoreApi } from 'zustand/vanilla';
-import type { ShadowHost } from '../../store/shadowSlice';
-import { useAppStore } from '../context';
+/** Store access for the shadow views (the app store; the shadow MMU's state is part of the document). */
+import type { AppState, AppStore } from '../../store';
+import { useAppShallow, useAppStore } from '../context';
 
-/** Select several values of the shadow slice (shallow-compared). */
-export function useShadow<T>(selector: (s: ShadowHost) => T): T {
-  // The app store includes the shadow slice (store/index.ts); this view of it needs only that part.
-  return useStore(useAppStore() as unknown as StoreApi<ShadowHost>, useShallow(selector));
+/** Select several values (shallow-compared). */
+export function useShadow<T>(selector: (s: AppState) => T): T {
+  return useAppShallow(selector);
 }
 
-/** The store's shadow part, for event handlers. */
-export function useShadowStore(): StoreApi<ShadowHost> {
-  return useAppStore() as unknown as StoreApi<ShadowHost>;
+/** The store, for event handlers. */
+export function useShadowStore(): AppStore {
+  return useAppStore();
 }
