@@ -16,7 +16,7 @@ test.describe('1. address bar', () => {
     await app.open();
     await app.address.fill('0x12g4');
     await expect(app.address).toHaveAttribute('aria-invalid', 'true');
-    await expect(page.getByText('is not hex')).toBeVisible();
+    await expect(page.getByText('“g” is not a hex digit')).toBeVisible();
     await app.translate.click();
     await expect(app.steps).toHaveCount(4);
   });

@@ -10,18 +10,11 @@ test.describe('9. share and keep', () => {
     await expect(app.steps).toHaveCount(5);
     await app.prev.click();
     await expect(page.getByText('Reference 4 of 5')).toBeVisible();
-    await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/^#v1\./);
+    // Wait for the state we mean: the address bar holds the view shown.
+    await expect(page.locator('html[data-link="current"]')).toHaveCount(1);
+    expect(await page.evaluate(() => location.hash)).toMatch(/^#v2\./);
     const wantResult = await app.result.textContent();
-    // The link settles after the last change.
-    let url = '';
-    await expect
-      .poll(async () => {
-        const u = page.url();
-        const same = u === url;
-        url = u;
-        return same;
-      })
-      .toBe(true);
+    const url = page.url();
     const other = await context.newPage();
     await other.goto(url);
     await expect(other.getByRole('status', { name: 'Translation result' })).toHaveText(wantResult!);
@@ -37,7 +30,7 @@ test.describe('9. share and keep', () => {
     await app.copyLink.click();
     await expect(page.getByText(/Link copied|address bar/)).toBeVisible();
     const copied = await page.evaluate(() => navigator.clipboard.readText().catch(() => location.href));
-    expect(copied).toMatch(/#v1\./);
+    expect(copied).toMatch(/#v2\./);
     const other = await context.newPage();
     await other.goto(copied);
     await expect(other.getByRole('heading', { name: '1 GiB page in the direct map' })).toBeVisible();
@@ -52,7 +45,7 @@ test.describe('9. share and keep', () => {
       let h: string = hash ?? '';
       if (hash === null) {
         await app.open();
-        await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/^#v1\./);
+        await expect(page.locator('html[data-link="current"]')).toHaveCount(1);
         const good = await page.evaluate(() => location.hash);
         h = good.slice(0, Math.floor(good.length / 2));
         await page.evaluate(() => localStorage.clear());
@@ -100,8 +93,8 @@ test.describe('9. share and keep', () => {
   test('the last scenario survives a reload', async ({ app, page }) => {
     await app.open();
     await app.preset('Protection key denies a write');
-    await expect.poll(() => page.evaluate(() => localStorage.getItem('pagoda.last')?.length ?? 0)).toBeGreaterThan(10);
-    await expect.poll(() => page.evaluate(() => location.hash.length)).toBeGreaterThan(10);
+    // Wait for the state we mean: this preset saved (not merely some saved state).
+    await expect(page.locator('html[data-saved="yes"]')).toHaveCount(1);
     await page.goto('/');
     await expect(page.getByRole('heading', { name: 'Protection key denies a write' })).toBeVisible();
   });

@@ -57,7 +57,7 @@ export function App() {
             </>
           )}
         </main>
-        <aside className="side-panel" aria-label="Result and inspector">
+        <aside className="side-panel" aria-label="Result and inspector" tabIndex={0}>
           <ResultStatus />
           <ExpectPanel />
           {shadow ? (

@@ -29,9 +29,15 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
   /** A rejected link stays in the address bar until the next change (nothing changes on a failed open). */
   let holdRev = -1;
 
+  /** Marker for tests: does the address bar hold the state shown ("current"), or is a write pending? */
+  const mark = (v: 'current' | 'pending' | 'held') => {
+    if (env.root) env.root.dataset.link = v;
+  };
+
   const writeLink = async () => {
     const { ready, rev } = store.getState();
-    if (!ready || rev === holdRev) return;
+    if (!ready) return;
+    if (rev === holdRev) return mark('held');
     const frag = await client.latest('fragment', () => client.fragment());
     if (frag === null) return;
     if (frag.length <= MAX_URL_FRAGMENT) {
@@ -42,7 +48,9 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
         /* a URL the browser refuses: Copy link still reports it */
       }
       store.getState().setNotice(null);
+      mark('current');
     } else {
+      mark('current');
       store.getState().setNotice(`This scenario is too large for a link (${Math.round(frag.length / 1024)} K characters). It is saved in this browser, so a reload restores it; use Export to share it.`);
     }
   };
@@ -52,6 +60,7 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
       (s) => [s.rev, s.step, s.shadowWalk, s.shadowStep] as const,
       () => {
         if (timer) clearTimeout(timer);
+        mark('pending');
         timer = setTimeout(() => void writeLink(), 120);
       },
       { equalityFn: (a, b) => a.every((x, i) => x === b[i]) },
@@ -138,8 +147,10 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
       legacy = null;
     }
     const b = await store.getState().boot(env.location.hash, legacy);
-    if (b?.link) holdRev = store.getState().rev;
-    else void writeLink();
+    if (b?.link) {
+      holdRev = store.getState().rev;
+      mark('held');
+    } else void writeLink();
   };
 
   return Object.assign(

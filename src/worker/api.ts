@@ -112,6 +112,8 @@ export function createApi(session = new Session(), persist: Persist = new Memory
       session.setView(v);
       changed(null, 0);
     },
+    /** The current document as it is shown (no change). */
+    snapshot: (): Snapshot => session.snapshot(),
     setExpanded: (id: string, on: boolean): Snapshot => session.setExpanded(id, on),
     inspect: (id: string, index: number): EntryInfo | null => session.inspect(id, index),
     exportCase: (): string => session.exportCase(),

@@ -7,7 +7,7 @@
  * walk of the guest's tables after the exit, and the CPU's retry.
  */
 import { classify, collectTree, disableEpt, eptFormat, guestFormat, guestRoot, hex64, hexNum, translate, traceWalk } from '../engine';
-import type { Access, AccessOp, PagingFormat, PhysMem, Scenario, TraceStep } from '../engine';
+import type { Access, AccessOp, PagingFormat, PhysMem, Scenario, TraceStep, WalkResult } from '../engine';
 import { NestedEptMachine, ShadowMachine, decodeRole, roleText, type ShadowEvent } from '../engine/shadow';
 import type { ShadowPage } from '../engine/shadow/pages';
 import type { ShadowRoot } from '../engine/shadow/roots';
@@ -133,7 +133,7 @@ export class ShadowSession {
     const mc = this.mc!;
     if (mc.kind === 'shadow') {
       const r = translate({ cpu: mc.m.cpu, ept: null, memory: mc.m.mem }, a);
-      if (r.outcome !== 'ok') return { fault: r.outcome === 'pf' ? `#PF, error code ${hexNum(r.ec!)}` : '#GP(0): the address is not canonical' };
+      if (r.outcome !== 'ok') return { fault: faultText(r) };
       const hpa = mc.m.host.hpaOf(r.pa!);
       return { gpa: r.pa!, hpa: hpa < 0 ? null : hpa };
     }
@@ -157,7 +157,7 @@ export class ShadowSession {
     const g = this.guest()!;
     const r = translate(disableEpt(g.scenario), a);
     if (r.outcome === 'ok') return { gpa: r.pa! };
-    return { fault: r.outcome === 'pf' ? `#PF, error code ${hexNum(r.ec!)}` : '#GP (non-canonical address)' };
+    return { fault: faultText(r) };
   }
 
   private exec(op: GuestOp): void {
@@ -515,6 +515,12 @@ export class ShadowSession {
       nested,
     };
   }
+}
+
+/** A guest walk's fault in a few words: #PF with its error code, or which #GP. */
+function faultText(r: WalkResult): string {
+  if (r.outcome === 'pf') return `#PF, error code ${hexNum(r.ec!)}`;
+  return r.reason === 'canonical' ? '#GP(0): the address is not canonical' : '#GP(0): a reserved bit in a PAE PDPTE';
 }
 
 /** What INVLPG did, from its events (KVM resyncs or drops the SPTE, or finds nothing to do). */
