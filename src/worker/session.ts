@@ -19,7 +19,6 @@ import {
   guestFormat,
   guestLocator,
   guestRoot,
-  hex64,
   hexNum,
   parseAccess,
   parseCpu,
@@ -43,6 +42,7 @@ import { DEFAULT_PRESET_ID, PRESETS, presetById } from '../presets';
 import { shadowPresetInfos } from './shadowApi';
 import { decodeLink, encodeLink } from '../share/codec';
 import { COL_GAP, layoutTree } from './layout';
+import { entryInfo } from './inspect';
 import type {
   AccessJSON,
   AddressLayout,
@@ -307,28 +307,7 @@ export class Session {
     const loc = this.locateEntry(id, index);
     if (loc === null) return null;
     this.selected = { tableId: id, index };
-    const s = this.need().scenario;
-    const lo = s.memory.read32(loc.addr);
-    const hi = loc.bytes === 8 ? s.memory.read32(loc.addr + 4) : 0;
-    const d = decodeEntry(loc.format, loc.level, lo, hi);
-    return {
-      tableId: id,
-      index,
-      tree: loc.tree,
-      structure: loc.format.levels[loc.level].name,
-      level: loc.level,
-      entryBytes: loc.bytes,
-      addr: hexNum(loc.addr),
-      gpa: loc.tree === 'guest' && s.ept ? hexNum(loc.gpa) : null,
-      value: hex64(lo, hi),
-      kind: d.kind,
-      leaf: d.leaf,
-      fields: d.fields,
-      target: hexNum(d.target),
-      rsvdMask: hex64(d.rsvdLo, d.rsvdHi),
-      rsvdSet: d.rsvdSet,
-      misconfig: d.misconfig,
-    };
+    return entryInfo(this.need().scenario, { ...loc, tableId: id, index });
   }
 
   /** The export: a FORMAT.md walk case, with `expect` computed by the engine. */
