@@ -156,7 +156,7 @@ function meaning(f: PagingFormat, level: number, kind: EntryKind, name: string, 
   const size = SIZE_WORDS[pageSize(f, level)] ?? `${pageSize(f, level)}-byte`;
   switch (name) {
     case 'Address':
-      if (stops) return `not used: the walk stops at this entry (${hexNum(value)} if it were valid)`;
+      if (stops) return 'not used: the walk stops at this entry';
       return kind === 'leaf' ? `page at ${hexNum(value)}` : `table at ${hexNum(value)}`;
     case 'PS': {
       if (stops) return value ? `would map a ${size} page, but the walk stops here` : 'would point to a table, but the walk stops here';
@@ -170,7 +170,7 @@ function meaning(f: PagingFormat, level: number, kind: EntryKind, name: string, 
     case 'MT':
       return `memory type ${MEMTYPES[value]}`;
     default: {
-      if (name.startsWith('PA ')) return `physical-address bits ${name.slice(3)} = ${hexNum(value)}`;
+      if (name.startsWith('PA ')) return `physical address bits ${name.slice(3)} of the page`;
       const m = FLAGS[name];
       return m ? m[value ? 0 : 1] : '';
     }
