@@ -290,7 +290,6 @@ export const rsvdMask = (f: PagingFormat, lvl: number, lo: number): U64 => f.lev
 /** The named components of `rsvdMask(f, lvl, lo)`, chosen by the same bit-7 rule (for explaining reserved bits). */
 export const rsvdParts = (f: PagingFormat, lvl: number, lo: number): readonly RsvdPart[] => f.levels[lvl].rsvdParts[rsvdIndex(f.levels[lvl], lo)];
 
-
 /**
  * Does a present entry fault as reserved (x86 RSVD, or an EPT
  * misconfiguration): a reserved bit for its level and page size, or EPT's bad
