@@ -1,58 +1,16 @@
 /**
- * The entry inspector: every decoded field, the bits as a strip (reserved bits
- * marked, violations red), the reserved mask, and edits — toggle a flag, type
- * a field or the whole value — which the worker applies; the walk re-runs.
+ * The entry inspector: the entry decoded exactly as the walk reads it at its
+ * level in this mode (the engine's per-bit roles, via the worker): the bits
+ * as a strip, the reserved and ignored bits with their reasons, the fields
+ * that exist here plus rows for set bits that are not fields, and edits —
+ * toggle a flag or bit, type a field or the whole value — which the worker
+ * applies; the walk re-runs.
  */
 import { useEffect, useState, type FormEvent } from 'react';
-import { bit64, bitRanges, parseHex64 } from '../engine/bits';
 import { useApp, useAppShallow } from './context';
+import { BitStrip, RoleLists, roleText, toggleBitEdit } from './InspectorBits';
 import { usePending } from './usePending';
-import type { EntryField, EntryInfo } from '../worker/types';
-
-function bitSet(value: string, b: number): boolean {
-  const v = parseHex64(value)!;
-  return bit64(v.lo, v.hi, b);
-}
-
-function BitStrip({ e }: { e: EntryInfo }) {
-  const edit = useApp((s) => s.edit);
-  const width = e.entryBytes * 8;
-  const rsvd = new Set<number>();
-  for (let b = 0; b < width; b++) if (bitSet(e.rsvdMask, b)) rsvd.add(b);
-  const bad = new Set(e.rsvdSet);
-  const toggle = (b: number) => {
-    const v = parseHex64(e.value)!;
-    const big = ((BigInt(v.hi) << 32n) | BigInt(v.lo)) ^ (1n << BigInt(b));
-    void edit({ kind: 'entry', tableId: e.tableId, index: e.index, value: '0x' + big.toString(16) });
-  };
-  const row = (top: number) => {
-    const cells = [];
-    for (let b = top; b > top - 32; b--) {
-      const on = bitSet(e.value, b);
-      cells.push(
-        <button
-          type="button"
-          key={b}
-          tabIndex={-1}
-          className={`bit${on ? ' on' : ''}${rsvd.has(b) ? ' rsvd' : ''}${bad.has(b) ? ' bad' : ''}`}
-          aria-label={`Toggle bit ${b}`}
-          title={`bit ${b}${rsvd.has(b) ? ' (reserved here)' : ''}`}
-          onClick={() => toggle(b)}
-        >
-          {on ? 1 : 0}
-        </button>,
-      );
-    }
-    return (
-      <div className="bit-strip-row mono" key={top}>
-        <span aria-hidden="true">{top}</span>
-        <div className="bit-strip w32">{cells}</div>
-        <span aria-hidden="true">{top - 31}</span>
-      </div>
-    );
-  };
-  return <div className="bit-strip-wrap">{width === 64 ? [row(63), row(31)] : row(31)}</div>;
-}
+import type { BitSpan, EntryField, EntryInfo } from '../worker/types';
 
 function FieldRow({ e, f }: { e: EntryInfo; f: EntryField }) {
   const edit = useApp((s) => s.edit);
@@ -91,12 +49,6 @@ function FieldRow({ e, f }: { e: EntryInfo; f: EntryField }) {
   );
 }
 
-function bitList(mask: string, width: number): string {
-  const bits: number[] = [];
-  for (let b = 0; b < width; b++) if (bitSet(mask, b)) bits.push(b);
-  return bitRanges(bits) || 'none';
-}
-
 function ValueForm({ e }: { e: EntryInfo }) {
   const edit = useApp((s) => s.edit);
   const [text, setText] = useState(e.value);
@@ -118,7 +70,43 @@ function ValueForm({ e }: { e: EntryInfo }) {
   );
 }
 
-const KIND_TEXT = { table: 'points to a table', leaf: 'maps a page', 'not-present': 'not present', reserved: 'reserved bits set / misconfigured' };
+/** A set bit that is not a field (reserved or ignored here): shown so nothing set goes unexplained. */
+function SpanRow({ e, s }: { e: EntryInfo; s: BitSpan }) {
+  const edit = useApp((st) => st.edit);
+  const single = s.high === s.low;
+  const range = single ? `${s.high}` : `${s.high}:${s.low}`;
+  const bad = s.role === 'reserved' && e.kind !== 'not-present';
+  const value = s.set.reduce((v, b) => v + 2 ** (b - s.low), 0);
+  return (
+    <tr className={`span-row ${s.role}${bad ? ' bad' : ''}`}>
+      <th scope="row">{s.name || <span className="muted">{s.role}</span>}</th>
+      <td className="mono">{range}</td>
+      <td>
+        {single ? (
+          <label className="check">
+            <input type="checkbox" checked aria-label={`${s.name || s.role} (bit ${range})`} onChange={() => void edit(toggleBitEdit(e, s.high))} />1
+          </label>
+        ) : (
+          <span className="mono">0x{value.toString(16)}</span>
+        )}
+      </td>
+      <td>{roleText(s)}</td>
+    </tr>
+  );
+}
+
+function headline(e: EntryInfo): string {
+  switch (e.kind) {
+    case 'leaf':
+      return `maps a page at ${e.target}`;
+    case 'table':
+      return `points to a table at ${e.target}`;
+    case 'not-present':
+      return 'not present: the walk stops here';
+    case 'reserved':
+      return e.misconfig ? 'misconfigured: the walk stops here' : 'reserved bit set: the walk stops here';
+  }
+}
 
 export function Inspector() {
   const { e } = useAppShallow((s) => ({ e: s.entry }));
@@ -140,14 +128,10 @@ export function Inspector() {
                 (guest-physical <span className="mono">{e.gpa}</span>)
               </>
             )}{' '}
-            = <span className="mono">{e.value}</span> — {KIND_TEXT[e.kind]}
+            = <span className="mono">{e.value}</span> — <span className={`kind k-${e.kind}`}>{headline(e)}</span>
           </p>
           <BitStrip e={e} />
-          <p className={`rsvd-line${e.rsvdSet.length ? ' bad' : ''}`}>
-            Reserved here: bits {bitList(e.rsvdMask, e.entryBytes * 8)} <span className="mono">({e.rsvdMask})</span>
-            {e.rsvdSet.length > 0 && <> — set: bit{e.rsvdSet.length > 1 ? 's' : ''} {e.rsvdSet.slice().reverse().join(', ')}</>}
-            {e.misconfig && <> — misconfigured: {e.misconfig}</>}
-          </p>
+          <RoleLists e={e} />
           <table className="fields">
             <thead>
               <tr>
@@ -158,9 +142,9 @@ export function Inspector() {
               </tr>
             </thead>
             <tbody>
-              {e.fields.map((f) => (
-                <FieldRow key={f.name + f.bits[1]} e={e} f={f} />
-              ))}
+              {rows(e).map((r) =>
+                'meaning' in r ? <FieldRow key={'f' + r.name + r.bits[1]} e={e} f={r} /> : <SpanRow key={'s' + r.high} e={e} s={r} />,
+              )}
             </tbody>
           </table>
           <ValueForm e={e} />
@@ -168,4 +152,11 @@ export function Inspector() {
       )}
     </section>
   );
+}
+
+/** The fields, and the set bits that are not fields, in bit order (low first, as the fields come). */
+function rows(e: EntryInfo): (EntryField | BitSpan)[] {
+  const extra = e.spans.filter((s) => s.role !== 'field' && s.set.length > 0);
+  const low = (r: EntryField | BitSpan) => ('meaning' in r ? r.bits[1] : r.low);
+  return [...e.fields, ...extra].sort((a, b) => low(a) - low(b));
 }

@@ -141,3 +141,38 @@ describe('EPT masks', () => {
     expect(f.rights(0x5, 0xffffffff)).toBe(5);
   });
 });
+
+describe('reserved-mask components', () => {
+  it('are disjoint and OR to exactly the mask the walk uses, in every format', () => {
+    const formats = [];
+    for (const paging of ['32', 'pae', '4', '5'] as const) {
+      for (let maxphyaddr = 32; maxphyaddr <= 52; maxphyaddr++) {
+        for (const nxe of [false, true]) for (const gbpages of [false, true]) for (const pse of [false, true]) formats.push(g({ paging, maxphyaddr, nxe, gbpages, pse }));
+      }
+    }
+    for (const levels of [4, 5] as const) for (let maxphyaddr = 32; maxphyaddr <= 52; maxphyaddr++) formats.push(eptFormat({ levels, maxphyaddr, execonly: false }));
+    for (const f of formats) {
+      for (let l = 1; l <= f.rootLevel; l++) {
+        for (const i of [0, 1] as const) {
+          let acc = NONE;
+          for (const p of f.levels[l].rsvdParts[i]) {
+            expect(p.mask.lo & acc.lo, `${f.id} level ${l}: ${p.why} overlaps`).toBe(0);
+            expect(p.mask.hi & acc.hi, `${f.id} level ${l}: ${p.why} overlaps`).toBe(0);
+            acc = or64(acc, p.mask);
+          }
+          expect(acc, `${f.id}/${f.maxphyaddr} level ${l} [${i}]`).toEqual(f.levels[l].rsvd[i]);
+        }
+      }
+    }
+  });
+
+  it('name the pieces of KVM’s masks', () => {
+    const whys = (f: ReturnType<typeof g>, l: number, i: 0 | 1) => f.levels[l].rsvdParts[i].map((p) => p.why);
+    expect(whys(g({ nxe: false, gbpages: false }), 3, 1)).toEqual(['maxphyaddr', 'nxe', 'gbpages', 'align']);
+    expect(whys(g({}), 4, 0)).toEqual(['maxphyaddr', 'ps']);
+    expect(whys(g({ paging: 'pae' }), 3, 0)).toEqual(['maxphyaddr', 'pdpte']);
+    expect(whys(g({ paging: '32', maxphyaddr: 36 }), 2, 1)).toEqual(['pse36']);
+    expect(whys(g({ paging: '32', maxphyaddr: 52 }), 1, 0)).toEqual([]);
+    expect(whys(eptFormat({ levels: 4, maxphyaddr: 46, execonly: false }), 4, 0)).toEqual(['maxphyaddr', 'ept-nonleaf', 'ps']);
+  });
+});

@@ -22,17 +22,44 @@ export interface LevelFormat {
   bits: number;
   /** Does bit 7 select a leaf here (PS)? False where it is PAT, ignored or reserved. */
   psLeaf: boolean;
-  /** Reserved bits: [0] when bit 7 is clear (or not a PS bit here), [1] when set. */
+  /** Reserved bits: [0] when bit 7 is clear (or not a PS bit here), [1] when set. The OR of `rsvdParts`. */
   rsvd: [U64, U64];
+  /**
+   * The same masks kept as their named components (disjoint), so a decoder
+   * can say why a bit is reserved: KVM builds rsvd_bits_mask from the same
+   * pieces (its H, N, G and alignment terms).
+   */
+  rsvdParts: [RsvdPart[], RsvdPart[]];
   /** Low-half mask that keeps a leaf's frame bits (aligned to its page size). */
   frameLoMask: number;
   /** Entries of this level are PAE PDPTE registers: no rights, no A flag, #GP on reserved bits. */
   register: boolean;
 }
 
+/**
+ * Where a reserved bit comes from (SDM vol. 3 §4.3–4.5 reserved-bit notes;
+ * KVM __reset_rsvds_bits_mask / __reset_rsvds_bits_mask_ept):
+ * - maxphyaddr: a physical-address bit at or above MAXPHYADDR (KVM's H);
+ * - nxe: bit 63 (XD) with EFER.NXE=0 (KVM's N);
+ * - gbpages: PS=1 in a PDPTE without 1 GiB pages (KVM's G);
+ * - ps: bit 7 of a PML4E/PML5E (or EPT PML4E/PML5E), which cannot map a page;
+ * - align: the low frame bits of a large page, which must be size-aligned;
+ * - pse36: 32-bit 4 MiB PDE bits 21:(M′−19), beyond the PSE-36 width M′;
+ * - pdpte: bits a PAE PDPTE register reserves (2:1, 8:5, 63);
+ * - ept-nonleaf: EPT bits 6:3 (memory type, ignore-PAT) of an entry that points to a table.
+ */
+export type RsvdWhy = 'maxphyaddr' | 'nxe' | 'gbpages' | 'ps' | 'align' | 'pse36' | 'pdpte' | 'ept-nonleaf';
+
+export interface RsvdPart {
+  why: RsvdWhy;
+  mask: U64;
+}
+
 export interface PagingFormat {
   id: string;
   kind: FormatKind;
+  /** The MAXPHYADDR the masks were built for (guest's, or the host's for EPT). */
+  maxphyaddr: number;
   /** Entry width in bytes: 4 for 32-bit paging, else 8. */
   entryBytes: 4 | 8;
   rootLevel: number;
@@ -88,41 +115,59 @@ function sizeLoMask(shift: number): number {
   return shift >= 32 ? 0 : (FRAME_LO & ~((2 ** shift - 1) | 0)) >>> 0;
 }
 
+/** A named mask component; empty masks are dropped. */
+const part = (why: RsvdWhy, mask: U64): RsvdPart[] => (mask.lo === 0 && mask.hi === 0 ? [] : [{ why, mask }]);
+
+const orParts = (ps: RsvdPart[]): U64 => ps.reduce((m, p) => or64(m, p.mask), NONE);
+
 function level(
   lvl: number,
   name: string,
   shift: number,
   bits: number,
   psLeaf: boolean,
-  rsvd0: U64,
-  rsvd1: U64,
+  rsvd0: RsvdPart[],
+  rsvd1: RsvdPart[],
   register = false,
 ): LevelFormat {
-  return { level: lvl, name, shift, bits, psLeaf, rsvd: [rsvd0, rsvd1], frameLoMask: sizeLoMask(shift), register };
+  return {
+    level: lvl,
+    name,
+    shift,
+    bits,
+    psLeaf,
+    rsvd: [orParts(rsvd0), orParts(rsvd1)],
+    rsvdParts: [rsvd0, rsvd1],
+    frameLoMask: sizeLoMask(shift),
+    register,
+  };
 }
 
 const x86Rights = (nx: boolean) =>
   nx ? (lo: number, hi: number) => (lo & 6) | (~hi >>> 31) : (lo: number) => (lo & 6) | 1;
 
 function long(o: GuestFormatOptions, depth: 4 | 5): PagingFormat {
-  const h = or64(highRsvd(o.maxphyaddr, 51), o.nxe ? NONE : BIT63);
-  const g = o.gbpages ? NONE : BIT7;
+  // KVM's H (bits 51:M) and N (bit 63 without NXE), folded together there.
+  const h = [...part('maxphyaddr', highRsvd(o.maxphyaddr, 51)), ...part('nxe', o.nxe ? NONE : BIT63)];
+  const g = part('gbpages', o.gbpages ? NONE : BIT7);
   const levels: LevelFormat[] = [undefined as unknown as LevelFormat];
   levels[1] = level(1, 'PT', 12, 9, false, h, h);
-  levels[2] = level(2, 'PD', 21, 9, true, h, or64(h, bitRange(20, 13)));
-  levels[3] = level(3, 'PDPT', 30, 9, true, h, or64(or64(h, g), bitRange(29, 13)));
-  for (let l = 4; l <= depth; l++) levels[l] = level(l, X86_NAMES[l], 12 + 9 * (l - 1), 9, false, or64(h, BIT7), or64(h, BIT7));
-  return x86Format(`${depth}`, 8, depth, levels, o.nxe);
+  levels[2] = level(2, 'PD', 21, 9, true, h, [...h, ...part('align', bitRange(20, 13))]);
+  levels[3] = level(3, 'PDPT', 30, 9, true, h, [...h, ...g, ...part('align', bitRange(29, 13))]);
+  const ps = [...h, ...part('ps', BIT7)];
+  for (let l = 4; l <= depth; l++) levels[l] = level(l, X86_NAMES[l], 12 + 9 * (l - 1), 9, false, ps, ps);
+  return x86Format(`${depth}`, 8, depth, levels, o.nxe, o.maxphyaddr);
 }
 
 function pae(o: GuestFormatOptions): PagingFormat {
-  const h = or64(highRsvd(o.maxphyaddr, 62), o.nxe ? NONE : BIT63);
-  const pdpte = or64(or64(highRsvd(o.maxphyaddr, 63), bitRange(8, 5)), bitRange(2, 1));
+  const h = [...part('maxphyaddr', highRsvd(o.maxphyaddr, 62)), ...part('nxe', o.nxe ? NONE : BIT63)];
+  // A PDPTE reserves 63:M (no XD), 8:5 and 2:1; bit 63 is kept apart from the MAXPHYADDR part.
+  const pdpte = [...part('maxphyaddr', highRsvd(o.maxphyaddr, 62)), ...part('pdpte', or64(or64(BIT63, bitRange(8, 5)), bitRange(2, 1)))];
   const levels: LevelFormat[] = [undefined as unknown as LevelFormat];
   levels[1] = level(1, 'PT', 12, 9, false, h, h);
-  levels[2] = level(2, 'PD', 21, 9, true, h, or64(h, bitRange(20, 13)));
+  levels[2] = level(2, 'PD', 21, 9, true, h, [...h, ...part('align', bitRange(20, 13))]);
   levels[3] = level(3, 'PDPTE', 30, 2, false, pdpte, pdpte, true);
-  return x86Format('pae', 8, 3, levels, o.nxe);
+  return x86Format('pae', 8, 3, levels, o.nxe, o.maxphyaddr);
 }
 
 /** M′ of SDM §4.3: the physical-address width a 4 MiB PDE can express. */
@@ -131,11 +176,11 @@ export const pse36Width = (maxphyaddr: number): number => Math.max(32, Math.min(
 function bits32(o: GuestFormatOptions): PagingFormat {
   const m = pse36Width(o.maxphyaddr);
   // A 4 MiB PDE reserves bits 21:(M′−19); its bits (M′−20):13 hold PA bits (M′−1):32.
-  const big = o.pse ? bitRange(21, m - 19) : NONE;
+  const big = part('pse36', o.pse ? bitRange(21, m - 19) : NONE);
   const levels: LevelFormat[] = [undefined as unknown as LevelFormat];
-  levels[1] = level(1, 'PT', 12, 10, false, NONE, NONE);
-  levels[2] = level(2, 'PD', 22, 10, o.pse, NONE, big);
-  const f = x86Format('32', 4, 2, levels, false);
+  levels[1] = level(1, 'PT', 12, 10, false, [], []);
+  levels[2] = level(2, 'PD', 22, 10, o.pse, [], big);
+  const f = x86Format('32', 4, 2, levels, false, o.maxphyaddr);
   const highMask = m > 32 ? (1 << (m - 32)) - 1 : 0;
   f.leafBase = (lo, _hi, lvl) =>
     lvl === 1 ? (lo & FRAME_LO) >>> 0 : ((lo >>> 13) & highMask) * TWO32 + ((lo & 0xffc00000) >>> 0);
@@ -143,10 +188,11 @@ function bits32(o: GuestFormatOptions): PagingFormat {
   return f;
 }
 
-function x86Format(id: string, entryBytes: 4 | 8, rootLevel: number, levels: LevelFormat[], nx: boolean): PagingFormat {
+function x86Format(id: string, entryBytes: 4 | 8, rootLevel: number, levels: LevelFormat[], nx: boolean, maxphyaddr: number): PagingFormat {
   return {
     id,
     kind: 'x86',
+    maxphyaddr,
     entryBytes,
     rootLevel,
     addressBits: rootLevel >= 4 ? 12 + 9 * rootLevel : 32,
@@ -165,17 +211,21 @@ function x86Format(id: string, entryBytes: 4 | 8, rootLevel: number, levels: Lev
 const BAD_MEMTYPE = (1 << 2) | (1 << 3) | (1 << 7);
 
 function ept(o: EptFormatOptions): PagingFormat {
-  const h = highRsvd(o.maxphyaddr, 51);
+  const h = part('maxphyaddr', highRsvd(o.maxphyaddr, 51));
   const levels: LevelFormat[] = [undefined as unknown as LevelFormat];
   const name = (l: number) => 'EPT ' + X86_NAMES[l];
+  // No PAT bit in EPT: large-page alignment starts at bit 12.
+  const nonLeaf = [...h, ...part('ept-nonleaf', bitRange(6, 3))];
   levels[1] = level(1, name(1), 12, 9, false, h, h);
-  levels[2] = level(2, name(2), 21, 9, true, or64(h, bitRange(6, 3)), or64(h, bitRange(20, 12)));
-  levels[3] = level(3, name(3), 30, 9, true, or64(h, bitRange(6, 3)), or64(h, bitRange(29, 12)));
-  for (let l = 4; l <= o.levels; l++) levels[l] = level(l, name(l), 12 + 9 * (l - 1), 9, false, or64(h, bitRange(7, 3)), or64(h, bitRange(7, 3)));
+  levels[2] = level(2, name(2), 21, 9, true, nonLeaf, [...h, ...part('align', bitRange(20, 12))]);
+  levels[3] = level(3, name(3), 30, 9, true, nonLeaf, [...h, ...part('align', bitRange(29, 12))]);
+  const top = [...nonLeaf, ...part('ps', BIT7)];
+  for (let l = 4; l <= o.levels; l++) levels[l] = level(l, name(l), 12 + 9 * (l - 1), 9, false, top, top);
   const execonly = o.execonly;
   return {
     id: `ept${o.levels}`,
     kind: 'ept',
+    maxphyaddr: o.maxphyaddr,
     entryBytes: 8,
     rootLevel: o.levels,
     addressBits: 12 + 9 * o.levels,
@@ -227,13 +277,18 @@ export function eptFormat(o: EptFormatOptions): PagingFormat {
   return cached(`ept${o.levels}/${o.maxphyaddr}/${+o.execonly}`, () => ept(o));
 }
 
+/** KVM's get_rsvd_bits() index: bit 7 where it is a PS bit, else 0. */
+const rsvdIndex = (L: LevelFormat, lo: number): 0 | 1 => (L.psLeaf ? ((lo >>> 7) & 1) as 0 | 1 : 0);
+
 /**
  * Which reserved mask applies: KVM's get_rsvd_bits() indexes by bit 7. Where
  * bit 7 is not a PS bit the [0] mask already holds what that level reserves
  * (bit 7 itself in a PML4E/PML5E), and 32-bit paging without PSE ignores it.
  */
-export const rsvdMask = (f: PagingFormat, lvl: number, lo: number): U64 =>
-  f.levels[lvl].rsvd[f.levels[lvl].psLeaf ? (lo >>> 7) & 1 : 0];
+export const rsvdMask = (f: PagingFormat, lvl: number, lo: number): U64 => f.levels[lvl].rsvd[rsvdIndex(f.levels[lvl], lo)];
+
+/** The named components of `rsvdMask(f, lvl, lo)`, chosen by the same bit-7 rule (for explaining reserved bits). */
+export const rsvdParts = (f: PagingFormat, lvl: number, lo: number): readonly RsvdPart[] => f.levels[lvl].rsvdParts[rsvdIndex(f.levels[lvl], lo)];
 
 /**
  * Does a present entry fault as reserved (x86 RSVD, or an EPT

@@ -112,7 +112,10 @@ describe('app store', () => {
     const t = store.getState().targets[3];
     await store.getState().select(t);
     expect(store.getState().entry?.structure).toBe('PT');
-    expect(store.getState().entry?.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['P', 'R/W', 'U/S', 'A', 'D', 'G', 'PAT', 'Address', 'PK', 'XD']));
+    expect(store.getState().entry?.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['P', 'R/W', 'U/S', 'A', 'D', 'G', 'PAT', 'Address', 'XD']));
+    // CR4.PKE=0 in this preset: the walk ignores bits 62:59, so they are no protection key.
+    expect(store.getState().entry?.fields.map((f) => f.name)).not.toContain('PK');
+    expect(store.getState().entry?.roles[59]).toMatchObject({ role: 'ignored', name: 'PK', reason: 'CR4.PKE=0' });
     await store.getState().edit({ kind: 'field', tableId: t.tableId, index: t.index, field: 'P', value: '0' });
     await idle();
     expect(store.getState().trace?.outcome.outcome).toBe('pf');

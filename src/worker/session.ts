@@ -42,6 +42,7 @@ import type { Action, Doc, Origin, View } from './doc/types';
 import { parseDoc } from './doc/validate';
 import { Drawing, type EntryLocation } from './drawing';
 import { eptInfo } from './eptInfo';
+import { entryInfo } from './inspect';
 import { compareShadow, compareWalk } from './expect';
 import { readCases, type ParsedCase } from './imports';
 import { nestedResult, shadowResult, walkResult } from './result';
@@ -227,27 +228,7 @@ export class Session {
     const loc = this.drawing.locate(s, id, index);
     if (loc === null) return null;
     this.drawing.selected = { tableId: id, index };
-    const lo = s.memory.read32(loc.addr);
-    const hi = loc.bytes === 8 ? s.memory.read32(loc.addr + 4) : 0;
-    const d = decodeEntry(loc.format, loc.level, lo, hi);
-    return {
-      tableId: id,
-      index,
-      tree: loc.tree,
-      structure: loc.format.levels[loc.level].name,
-      level: loc.level,
-      entryBytes: loc.bytes,
-      addr: hexNum(loc.addr),
-      gpa: loc.tree === 'guest' && s.ept ? hexNum(loc.gpa) : null,
-      value: hex64(lo, hi),
-      kind: d.kind,
-      leaf: d.leaf,
-      fields: d.fields,
-      target: hexNum(d.target),
-      rsvdMask: hex64(d.rsvdLo, d.rsvdHi),
-      rsvdSet: d.rsvdSet,
-      misconfig: d.misconfig,
-    };
+    return entryInfo(s, { ...loc, tableId: id, index });
   }
 
   /** The export: a FORMAT.md walk case of the guest as it is now, with `expect` computed by the engine. */

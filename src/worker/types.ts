@@ -2,11 +2,11 @@
  * Plain data that crosses the worker boundary (structured clone). The main
  * thread imports these types only; it never imports the engine's code.
  */
-import type { AccessJSON, CpuJSON, DecodedBit, EntryField, EntryKind, EptJSON, Trace } from '../engine';
+import type { AccessJSON, BitGroup, BitRole, BitSpan, CpuJSON, DecodedBit, EntryField, EntryKind, EptJSON, Trace } from '../engine';
 import type { Action, Doc, View, VirtMode } from './doc/types';
 import type { ShadowView } from './shadowTypes';
 
-export type { AccessJSON, CpuJSON, EptJSON, Trace, EntryField, EntryKind, Action, Doc, View, VirtMode };
+export type { AccessJSON, BitGroup, BitRole, BitSpan, CpuJSON, EptJSON, Trace, EntryField, EntryKind, Action, Doc, View, VirtMode };
 
 /** One level of the linear address, for the bit split under the address bar. */
 export interface AddressLevel {
@@ -204,12 +204,25 @@ export interface EntryInfo {
   gpa: string | null;
   value: string;
   kind: EntryKind;
+  /** The walk maps a page here (never for a reserved or not-present entry). */
   leaf: boolean;
+  /** The fields the walk reads at this level in this mode (engine decodeEntry). */
   fields: EntryField[];
-  target: string;
+  /** Page or next-table base; null when the walk stops at this entry. */
+  target: string | null;
   rsvdMask: string;
   rsvdSet: number[];
   misconfig: string | null;
+  /** Every bit's role (index = bit): field, reserved (with the reason) or ignored (with why). */
+  roles: BitRole[];
+  /** The roles as runs of bits, high bits first. */
+  spans: BitSpan[];
+  /** Reserved bits grouped by reason (empty when the entry is not present: nothing is checked). */
+  reserved: BitGroup[];
+  /** The reserved bits that are set, grouped by reason: the walk's violations. */
+  reservedSet: BitGroup[];
+  /** Ignored bits grouped by reason. */
+  ignored: BitGroup[];
 }
 
 export interface PresetInfo {
