@@ -10,7 +10,7 @@ const OPS = [
 ] as const;
 
 export function AddressBar() {
-  const { draftVa, vaError, access } = useAppShallow((s) => ({ draftVa: s.draftVa, vaError: s.vaError, access: s.doc?.access ?? null }));
+  const { draftVa, vaError, access, vaCut, paging, virt } = useAppShallow((s) => ({ draftVa: s.draftVa, vaError: s.vaError, access: s.doc?.access ?? null, vaCut: s.doc?.vaCut ?? null, paging: s.doc?.cpu.paging, virt: s.doc?.virt }));
   const setDraftVa = useApp((s) => s.setDraftVa);
   const translate = useApp((s) => s.translate);
   const setAccess = useApp((s) => s.setAccess);
@@ -71,10 +71,17 @@ export function AddressBar() {
         </label>
       </form>
       {vaError && (
-        <p id="va-error" className="field-error">
+        <p id="va-error" className="field-error" role="alert">
           {vaError}
         </p>
       )}
+      {vaCut && access && (
+        <p className="hint va-note">
+          Cut to 32 bits: {paging === '32' ? '32-bit' : 'PAE'} paging translates 32-bit linear addresses, so the walk uses <span className="mono">{access.va}</span>. The full <span className="mono">{vaCut}</span> comes back when you switch to 4- or 5-level paging.
+        </p>
+      )}
+      {virt === 'nested' && <p className="hint va-note">An L2-linear address: L2’s own tables translate it to L2-physical first.</p>}
+      {(virt === 'shadow' || virt === 'nested') && <p className="hint va-note">Translate runs the access as a guest operation under the shadow MMU.</p>}
       <BitSplit />
     </section>
   );

@@ -95,12 +95,12 @@ function SpanRow({ e, s }: { e: EntryInfo; s: BitSpan }) {
   );
 }
 
-function headline(e: EntryInfo): string {
+function headline(e: EntryInfo, space: string): string {
   switch (e.kind) {
     case 'leaf':
-      return `maps a page at ${e.target}`;
+      return `maps a page at ${space} ${e.target}`;
     case 'table':
-      return `points to a table at ${e.target}`;
+      return `points to a table at ${space} ${e.target}`;
     case 'not-present':
       return 'not present: the walk stops here';
     case 'reserved':
@@ -109,7 +109,10 @@ function headline(e: EntryInfo): string {
 }
 
 export function Inspector() {
-  const { e } = useAppShallow((s) => ({ e: s.entry }));
+  const { e, names } = useAppShallow((s) => ({ e: s.entry, names: s.doc?.spaces ?? null }));
+  // Guest entries hold guest addresses; EPT entries, and where every entry sits under EPT, are host addresses.
+  const host = names?.host ?? 'physical';
+  const guest = names?.guest ?? 'physical';
   return (
     <section className="panel inspector" aria-labelledby="inspector-h">
       <h2 id="inspector-h">Entry inspector</h2>
@@ -121,14 +124,15 @@ export function Inspector() {
             <strong>
               {e.structure}[0x{e.index.toString(16)}]
             </strong>{' '}
-            at <span className="mono">{e.addr}</span>
+            at {e.gpa ? `${guest} ` : `${host} `}
+            <span className="mono">{e.gpa ?? e.addr}</span>
             {e.gpa && (
               <>
                 {' '}
-                (guest-physical <span className="mono">{e.gpa}</span>)
+                ({host} <span className="mono">{e.addr}</span>)
               </>
             )}{' '}
-            = <span className="mono">{e.value}</span> — <span className={`kind k-${e.kind}`}>{headline(e)}</span>
+            = <span className="mono">{e.value}</span> — <span className={`kind k-${e.kind}`}>{headline(e, e.tree === 'ept' ? host : guest)}</span>
           </p>
           <BitStrip e={e} />
           <RoleLists e={e} />

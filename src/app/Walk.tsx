@@ -88,7 +88,7 @@ export function StepSentence() {
 const NO_STEPS: never[] = [];
 
 export function WalkSteps() {
-  const { steps, step } = useAppShallow((s) => ({ steps: s.trace?.steps ?? NO_STEPS, step: s.step }));
+  const { steps, step, underEpt, host } = useAppShallow((s) => ({ steps: s.trace?.steps ?? NO_STEPS, step: s.step, underEpt: s.doc?.ept != null, host: s.doc?.spaces.host ?? 'physical' }));
   const store = useAppStore();
   const listRef = useRef<HTMLOListElement>(null);
   useEffect(() => {
@@ -104,6 +104,7 @@ export function WalkSteps() {
   return (
     <section className="panel walk-steps" aria-labelledby="steps-h">
       <h2 id="steps-h">Walk steps</h2>
+      {underEpt && <p className="hint small">Each entry’s address is where it is read: {host}.</p>}
       <ol ref={listRef} aria-label="Walk steps" className="steps-list">
         {steps.map((st, i) => (
           <li key={i} aria-current={i === step - 1 ? 'step' : undefined} className={`${i < step ? 'done' : 'todo'} ${st.kind === 'e' ? 'ept' : 'guest'} lv${st.level}${st.stop ? ' stop' : ''}`}>

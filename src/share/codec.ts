@@ -55,10 +55,27 @@ interface Wire {
   ws?: number;
 }
 
+/**
+ * The same recipe, shorter: runs of steps through the operations keep only
+ * the last (each seek depends only on where it goes), and runs of access
+ * changes merge into one. Both give the same state (history.props.test.ts).
+ */
+export function compact(actions: Action[]): Action[] {
+  const out: Action[] = [];
+  for (const a of actions) {
+    const prev = out[out.length - 1];
+    if (prev && prev.t === 'seek' && a.t === 'seek') out[out.length - 1] = a;
+    else if (prev && prev.t === 'access' && a.t === 'access') out[out.length - 1] = { t: 'access', access: { ...prev.access, ...a.access } };
+    else out.push(a);
+  }
+  return out;
+}
+
 function toWire(d: Doc): Wire {
   const o = d.origin;
   const w: Wire = o.kind === 'preset' ? { p: o.id, pv: o.v } : o.kind === 'case' ? { c: o.case, ct: o.title, ...(o.preset ? { cp: o.preset } : {}) } : { sc: o.case, ct: o.title };
-  if (d.actions.length) w.a = d.actions;
+  const actions = compact(d.actions);
+  if (actions.length) w.a = actions;
   if (d.view.step !== -1) w.s = d.view.step;
   if (d.view.walk !== undefined) w.w = d.view.walk;
   if (d.view.walkStep !== undefined) w.ws = d.view.walkStep;

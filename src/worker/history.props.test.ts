@@ -78,7 +78,7 @@ describe('one document, one history (properties)', () => {
         expect(h.api.undo().canUndo).toBe(false);
         for (let k = 1; k < shown.length; k++) expect(summary(h.api.redo())).toEqual(shown[k]);
       }),
-      { numRuns: 30 },
+      { numRuns: 60 },
     );
   }, 120_000);
 
@@ -99,7 +99,7 @@ describe('one document, one history (properties)', () => {
         expect(summary(b.snapshot)).toEqual(want);
         expect(b.snapshot.history).toEqual(cur.history);
       }),
-      { numRuns: 30 },
+      { numRuns: 60 },
     );
   }, 120_000);
 });

@@ -255,6 +255,12 @@ export class ShadowSession {
       }
     }
     rec.exits = mc.m.counters.exits - exits0;
+    // Every accessed/dirty change the operation made, said (the events not yet collected are this operation's).
+    const ad = mc.m.ev.events.filter((e) => e.type === 'guest-ad');
+    if (ad.length > 0) {
+      if (mc.kind === 'shadow') rec.outcome += ` KVM's walk set the accessed${ad.some((e) => /dirty/.test(e.text)) ? ' and dirty' : ''} flags in the guest's page-table entries.`;
+      else rec.outcome += ` ${ad.map((e) => e.text).join('; ')}.`;
+    }
     this.last = rec;
   }
 

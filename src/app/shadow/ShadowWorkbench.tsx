@@ -32,7 +32,9 @@ export function ShadowWorkbench() {
         <ShadowLinks box={box} version={view} hot={hot} />
         <section className="gt-col" aria-labelledby="gt-h">
           <h2 id="gt-h">{nested ? 'EPT12 (L1’s EPT for L2)' : 'Guest page tables'}</h2>
-          <p className="hint small">{view.guestMode}. Click an entry to rewrite it as a guest store.</p>
+          <p className="hint small">
+            {view.guestMode}; {nested ? 'EPT12 lives in L1’s memory, so its addresses are L1-physical' : 'table addresses are guest-physical'}. Click an entry to rewrite it as a{nested ? 'n L1' : ' guest'} store.
+          </p>
           <ul className="gt-list" aria-label={nested ? 'Shadowed EPT12 tables' : 'Shadowed guest tables'}>
             {shadowed.map((t) => (
               <GuestTableCard key={t.id} t={t} nested={nested} hot={t.id === hotTable} spaces={spaceNames(t)} />
@@ -55,6 +57,7 @@ export function ShadowWorkbench() {
           <h2>
             {nested ? 'EPT02 shadow pages' : 'Shadow pages'} <span className="count">({view.pages.length} alive)</span>
           </h2>
+          <p className="hint small">Shadow pages sit at host-physical addresses; their leaves map to host-physical frames.</p>
           <p className="hint small">
             <span className="badge wp-badge">WP</span> guest table write-protected · <span className="badge unsync-badge">unsync</span> writable, may be stale · <span className="badge">direct</span> no guest table behind it
           </p>

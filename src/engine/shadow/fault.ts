@@ -50,7 +50,7 @@ export function guestWalk(m: ShadowMachine, vaLo: number, vaHi: number, op: OpCo
  */
 export function pageFault(m: ShadowMachine, vaLo: number, vaHi: number, op: OpCode, user: boolean, implicit: boolean): OutcomeCode {
   const ev = m.ev;
-  if (ev.on) ev.exit('page-fault', `exit: page fault at ${hex64(vaLo, vaHi)} (${OPS[op]}, cpl ${user ? 3 : 0}${implicit ? ', implicit' : ''}); KVM walks the guest tables`);
+  if (ev.on) ev.exit('page-fault', `exit: page fault at linear ${hex64(vaLo, vaHi)} (${OPS[op]}, cpl ${user ? 3 : 0}${implicit ? ', implicit' : ''}); KVM walks the guest tables`);
   else ev.exit('page-fault', '');
   const w = m.walker;
   const code = guestWalk(m, vaLo, vaHi, op, user, implicit);
@@ -70,7 +70,7 @@ export function pageFault(m: ShadowMachine, vaLo: number, vaHi: number, op: OpCo
   const slot = m.host.slotOf(gfn);
   if (slot === null) throw new ScenarioError('host.slots', `guest-physical ${hx(gpa)} is in no memory slot`);
   const hpa = slot.hpa + (gfn * 4096 - slot.gpa);
-  if (ev.on) ev.emit('guest-ad', `guest walk ok: ${hx(gpa)}; accessed${op === WRITE ? '/dirty' : ''} flags set in guest entries`);
+  if (ev.on) ev.emit('guest-ad', `guest walk ok: guest-physical ${hx(gpa)}; accessed${op === WRITE ? '/dirty' : ''} flags set in guest entries`);
 
   // pt_access[]: rights AND-ed from the top down to and including each level's entry.
   const ptAcc = m.ptAcc;
@@ -144,7 +144,7 @@ export function setLeaf(m: ShadowMachine, sp: ShadowPage, i: number, gfn: number
   m.store.setLeaf(sp, i, s.lo, s.hi, gfn, acc);
   if (m.ev.on) {
     const why = (acc & ACC_W) !== 0 && (a & ACC_W) === 0 ? ' (read-only: gfn is a shadowed page table)' : '';
-    m.ev.emit(was ? 'spte-update' : 'spte-install', `SPTE #${sp.id}[${i}] ${was ? 'updated' : 'installed'}: gfn ${hx(gfn)} → ${hx(hpa)} ${rightsText(a)}${why}`, { sp: sp.id, index: i, gfn, level: 1 });
+    m.ev.emit(was ? 'spte-update' : 'spte-install', `SPTE #${sp.id}[${i}] ${was ? 'updated' : 'installed'}: gfn ${hx(gfn)} → host ${hx(hpa)} ${rightsText(a)}${why}`, { sp: sp.id, index: i, gfn, level: 1 });
   }
 }
 

@@ -172,7 +172,7 @@ export class ShadowMachine implements PageOwner {
 
   /** INVLPG: exits; KVM resyncs this address's SPTE in the current and previous roots (kvm_mmu_invlpg). */
   invlpg(vaLo: number, vaHi: number): void {
-    this.ev.exit('invlpg', this.ev.on ? `exit: INVLPG ${hex64(vaLo, vaHi)}` : '');
+    this.ev.exit('invlpg', this.ev.on ? `exit: INVLPG linear ${hex64(vaLo, vaHi)}` : '');
     if (this.cfg.canonShift !== 0) {
       const s = (vaHi | 0) >> this.cfg.canonShift;
       if (s !== 0 && s !== -1) return; // non-canonical: a no-op
@@ -183,7 +183,7 @@ export class ShadowMachine implements PageOwner {
 
   /** MOV to CR3: exits; roots switch (previous-root cache) and the new root is synced. */
   loadCr3(value: number): void {
-    this.ev.exit('cr3', this.ev.on ? `exit: CR3 load ${hx(value)}` : '');
+    this.ev.exit('cr3', this.ev.on ? `exit: CR3 load ${hx(value)} (guest-physical)` : '');
     this.takeCr3(value);
     switchRoot(this);
   }

@@ -84,6 +84,8 @@ const CPU_LEVEL_NAMES = ['', 'EPT PT', 'EPT PD', 'EPT PDPT', 'EPT PML4', 'EPT PM
 export class NestedEptMachine {
   readonly l1mem: PhysMem;
   readonly mem: PhysMem;
+  /** L1's memory, as events name its addresses. */
+  readonly space = 'L1-physical';
   readonly host: HostMemory;
   readonly ev: EventLog;
   readonly store: PageStore;
@@ -164,6 +166,10 @@ export class NestedEptMachine {
     const w = this.ept12.ad ? this.walker12 : this.walker12NoAd;
     const code = w.translateGpa(gpa, op);
     // EPT12's A/D flags are set in L1 memory, as the CPU sets them for L1's EPT.
+    if (this.ev.on && w.pending.size > 0) {
+      const qwords = new Set([...w.pending.keys()].map((a) => a - (a % 8))).size;
+      this.ev.emit('guest-ad', `KVM's EPT12 walk set accessed/dirty flags in ${qwords} EPT12 entr${qwords === 1 ? 'y' : 'ies'} (EPT12 A/D is on)`);
+    }
     w.commit();
     if (code === EPT_MISCONFIG) return { ok: false, misconfig: true, qual: 0 };
     if (code !== OK) return { ok: false, misconfig: false, qual: w.qual };
@@ -212,11 +218,11 @@ export class NestedEptMachine {
     for (let tries = 0; tries < 4; tries++) {
       const hw = this.hwWalk(gpa, op);
       if (hw.result === 'ok') return { outcome: 'ok', hpa: hw.hpa! };
-      this.ev.exit('ept-violation', this.ev.on ? `exit: EPT violation at L2 GPA ${hx(gpa)}${tries > 0 ? ' again' : ''}: ${hw.text}` : '');
+      this.ev.exit('ept-violation', this.ev.on ? `exit: EPT violation at L2-physical ${hx(gpa)}${tries > 0 ? ' again' : ''}: ${hw.text}` : '');
       const w = this.walkEpt12(gpa, op);
       if (!w.ok) {
         this.ev.counters.injected++;
-        if (this.ev.on) this.ev.emit('inject', `EPT12 does not map ${hx(gpa)}: ${w.misconfig ? 'EPT misconfiguration' : 'EPT violation'} reflected to L1`);
+        if (this.ev.on) this.ev.emit('inject', `EPT12 does not map L2-physical ${hx(gpa)}: ${w.misconfig ? 'EPT misconfiguration' : 'EPT violation'} reflected to L1`);
         return w.misconfig ? { outcome: 'ept_misconfig', gpa } : { outcome: 'ept_violation', gpa, qual: w.qual };
       }
       const hpa = this.host.hpaOf(w.l1gpa);
@@ -235,7 +241,7 @@ export class NestedEptMachine {
       }
     }
     // The CPU keeps faulting on a translation KVM believes it installed: L2 never makes progress.
-    if (this.ev.on) this.ev.emit('emulate', `L2 hangs: every retry of ${hx(gpa)} exits with the same EPT violation (EPT02 has ${this.ept02Levels} levels, EPTP02 says ${this.eptp02Levels})`);
+    if (this.ev.on) this.ev.emit('emulate', `L2 hangs: every retry of L2-physical ${hx(gpa)} exits with the same EPT violation (EPT02 has ${this.ept02Levels} levels, EPTP02 says ${this.eptp02Levels})`);
     return { outcome: 'hang', gpa, exits: 4 };
   }
 
@@ -269,7 +275,7 @@ export class NestedEptMachine {
     const lo = ((hpa % TWO32) | (a & 7) | (6 << 3) | SPTE_PRESENT | (this.ept12.ad ? 0x100 | (a & EPT_W ? 0x200 : 0) : 0)) >>> 0;
     const was = sp.isPresent(i);
     this.store.setLeaf(sp, i, lo, Math.floor(hpa / TWO32), gfn, acc);
-    if (this.ev.on) this.ev.emit(was ? 'spte-update' : 'spte-install', `EPT02 SPTE #${sp.id}[${i}] → ${hx(hpa)} ${a & 1 ? 'R' : '-'}${a & 2 ? 'W' : '-'}${a & 4 ? 'X' : '-'}`, { sp: sp.id, index: i, gfn, level: 1 });
+    if (this.ev.on) this.ev.emit(was ? 'spte-update' : 'spte-install', `EPT02 SPTE #${sp.id}[${i}] → host ${hx(hpa)} ${a & 1 ? 'R' : '-'}${a & 2 ? 'W' : '-'}${a & 4 ? 'X' : '-'}`, { sp: sp.id, index: i, gfn, level: 1 });
   }
 
   /** Re-read the EPT12 entry behind an unsync EPT02 leaf (FNAME(sync_spte) with PTTYPE_EPT). */

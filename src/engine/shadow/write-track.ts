@@ -14,6 +14,8 @@ export interface TrackedMmu {
   store: PageStore;
   ev: EventLog;
   mem: PhysMem;
+  /** What the addresses of `mem` are called in events ("guest-physical", or "L1-physical" for nested EPT's L1). */
+  space?: string;
 }
 import { roleHas4Byte, roleQuadrant } from './role';
 
@@ -89,7 +91,7 @@ export function guestStore(m: TrackedMmu, gpa: number, lo: number, hi: number, b
     return;
   }
   if (st.isWriteTracked(gfn)) {
-    m.ev.exit('tracked-write', m.ev.on ? `exit: guest store to ${hx(gpa)} hits write-tracked page table gfn ${hx(gfn)}; KVM emulates it` : '');
+    m.ev.exit('tracked-write', m.ev.on ? `exit: store to ${m.space ?? 'guest-physical'} ${hx(gpa)} hits write-tracked page table gfn ${hx(gfn)}; KVM emulates it` : '');
     write();
     m.ev.counters.emulated++;
     trackWrite(m, gpa, bytes);
@@ -98,7 +100,7 @@ export function guestStore(m: TrackedMmu, gpa: number, lo: number, hi: number, b
   let allUnsync = true;
   for (const sp of st.indirectAt(gfn)) if (!sp.unsync) allUnsync = false;
   if (!allUnsync) {
-    m.ev.exit('page-fault', m.ev.on ? `exit: write fault: guest store to ${hx(gpa)} hits write-protected level-1 table gfn ${hx(gfn)}; it goes unsync` : '');
+    m.ev.exit('page-fault', m.ev.on ? `exit: write fault: store to ${m.space ?? 'guest-physical'} ${hx(gpa)} hits write-protected level-1 table gfn ${hx(gfn)}; it goes unsync` : '');
     st.tryUnsync(gfn, true);
     // The faulting SPTE becomes writable: the store completes without emulation.
     if (m.ev.on) m.ev.emit('wp-off', `write protection off for gfn ${hx(gfn)} (unsync)`, { gfn });

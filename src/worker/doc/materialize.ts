@@ -169,8 +169,8 @@ export function applyAction(s: State, a: Action, src: GuestSource): State {
       return editGuest(s, src, (g) => writeEntry(g, a.addr, a.value, a.bytes));
     case 'access': {
       const access = parseAccess({ ...accessToJSON(s.access), ...a.access }, guestCpu(s).paging);
-      const vaChanged = access.va.lo !== s.access.va.lo || access.va.hi !== s.access.va.hi;
-      return { ...s, access, vaCut: vaChanged ? null : s.vaCut };
+      // Typing an address (even the same one) forgets the cut-off high half.
+      return { ...s, access, vaCut: 'va' in a.access ? null : s.vaCut };
     }
     case 'virt':
       return switchVirt(s, a.mode, src);
