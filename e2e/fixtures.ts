@@ -53,6 +53,22 @@ export class PagodaPage {
     return /0x[0-9a-f]+/.exec(t ?? '')?.[0] ?? null;
   }
 
+  /** Import a file made here (a case object, an array, or JSON Lines text). */
+  async importText(name: string, content: unknown): Promise<void> {
+    const text = typeof content === 'string' ? content : JSON.stringify(content);
+    await this.page.getByLabel('Import file').setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+  }
+
+  /** Wait until the address bar holds the state shown and it is saved (what a reload restores). */
+  async settled(): Promise<void> {
+    await expect(this.page.locator('html[data-link="current"][data-saved="yes"]')).toHaveCount(1);
+  }
+
+  /** Text of the result panel. */
+  async resultText(): Promise<string> {
+    return (await this.result.textContent()) ?? '';
+  }
+
   async shot(name: string): Promise<void> {
     await this.page.screenshot({ path: `e2e/screenshots/${name}.png` });
   }

@@ -263,7 +263,7 @@ describe('app store', () => {
     const { store, client } = setup(persist);
     let url = '';
     const env: SyncEnv = {
-      location: { hash: '' },
+      location: { hash: '', pathname: '/', search: '' },
       history: { replaceState: (_a, _b, u) => void (url = String(u)) },
       storage: null,
       addEventListener: () => {},

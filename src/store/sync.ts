@@ -15,7 +15,7 @@ export const THEME_KEY = 'pagoda.theme';
 export const MAX_URL_FRAGMENT = 1_800_000;
 
 export interface SyncEnv {
-  location: Pick<Location, 'hash'>;
+  location: Pick<Location, 'hash' | 'pathname' | 'search'>;
   history: Pick<History, 'replaceState'>;
   storage: Pick<Storage, 'getItem' | 'setItem'> | null;
   addEventListener: (type: 'hashchange', fn: () => void) => void;
@@ -50,6 +50,13 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
       store.getState().setNotice(null);
       mark('current');
     } else {
+      // No link can hold it: leave none in the address bar (an older one would reopen older work on reload).
+      written = '';
+      try {
+        env.history.replaceState(null, '', env.location.pathname + env.location.search);
+      } catch {
+        /* ignore */
+      }
       mark('current');
       store.getState().setNotice(`This scenario is too large for a link (${Math.round(frag.length / 1024)} K characters). It is saved in this browser, so a reload restores it; use Export to share it.`);
     }

@@ -64,6 +64,8 @@ export function createApi(session = new Session(), persist: Persist = new Memory
       }
       // A link opens on top of the saved history (one Undo returns to the earlier work).
       const frag = hash.replace(/^#/, '');
+      // The address bar's link is the saved current document (a reload): nothing to open on top.
+      if (restored && frag !== '' && frag === session.fragment()) return { snapshot: session.snapshot(), link: null, saved: null };
       if (frag !== '') {
         const r = session.openLink(frag);
         if (r.ok) return { snapshot: changed(r, r.value.rev).value, link: null, saved: savedProblem };

@@ -40,10 +40,11 @@ export function shadowResult(s: State, live: LiveShadow): ResultView {
   const va = hex64(a.va.lo, a.va.hi);
   const cpu = session.cpuTranslate(a);
   const guest = session.guestTranslate(a);
+  const regs = session.pdptesStale() ? ' (walking from its PDPTE registers, loaded at the last CR3 load: the PDPT in memory has changed since, and counts only after the next CR3 load)' : '';
   const guestSays =
     'fault' in guest
-      ? `the guest's own tables give ${guest.fault}`
-      : `the guest's tables map linear ${va} to guest-physical ${h(guest.gpa)}${guest.hpa !== null ? `, which KVM's memory slots place at host-physical ${h(guest.hpa)}` : ', which is in no memory slot'}`;
+      ? `the guest's own tables give ${guest.fault}${regs}`
+      : `the guest's tables map linear ${va} to guest-physical ${h(guest.gpa)}${guest.hpa !== null ? `, which KVM's memory slots place at host-physical ${h(guest.hpa)}` : ', which is in no memory slot'}${regs}`;
   if ('fault' in cpu) return fault(`${cpu.fault}`, `Linear ${va}: ${cpu.fault}, before any page-table access.`, []);
   if ('hpa' in cpu) {
     const agrees = !('fault' in guest) && guest.hpa === cpu.hpa;

@@ -254,6 +254,17 @@ describe('links and reloads reproduce exactly', () => {
     expect(JSON.stringify(persist.value)).toBe(saved);
   });
 
+  it('a reload whose address bar holds the saved current document adds nothing to the history', async () => {
+    const persist = new MemoryPersist();
+    const h = headless(persist);
+    h.preset('pf-smap');
+    h.act({ t: 'cpu', cpu: { ac: true } });
+    await h.api.whenSaved();
+    const b = await headless(persist).api.boot('#' + h.api.fragment(), null);
+    expect(b.snapshot.history).toEqual({ at: 2, size: 2 });
+    expect(b.snapshot.doc.cpu.ac).toBe(true);
+  });
+
   it('a good link at boot opens on top of the saved history: one Undo returns to the earlier work', async () => {
     const persist = new MemoryPersist();
     const h = headless(persist);

@@ -132,7 +132,7 @@ export class ShadowSession {
   guestTranslate(a: Access): { gpa: number; l1pa?: number; hpa: number | null } | { fault: string } {
     const mc = this.mc!;
     if (mc.kind === 'shadow') {
-      const r = translate({ cpu: mc.m.cpu, ept: null, memory: mc.m.mem }, a);
+      const r = translate({ cpu: mc.m.cpu, ept: null, memory: this.guestView() }, a);
       if (r.outcome !== 'ok') return { fault: faultText(r) };
       const hpa = mc.m.host.hpaOf(r.pa!);
       return { gpa: r.pa!, hpa: hpa < 0 ? null : hpa };
@@ -146,6 +146,29 @@ export class ShadowSession {
     const l1pa = f.leafBase(last.lo, last.hi, last.level) + (w.gpa % 2 ** f.levels[last.level].shift);
     const hpa = mc.m.host.hpaOf(l1pa);
     return { gpa: w.gpa, l1pa, hpa: hpa < 0 ? null : hpa };
+  }
+
+  /**
+   * Guest memory as the guest's own walk reads it now. A PAE guest walks from
+   * its PDPTE registers, loaded at the last CR3 load, not from the PDPT in
+   * memory; so the registers stand in for the four PDPTEs.
+   */
+  private guestView(): PhysMem {
+    const m = (this.mc as Extract<Machine, { kind: 'shadow' }>).m;
+    if (m.cpu.paging !== 'pae') return m.mem;
+    let same = true;
+    for (let k = 0; k < 8; k++) if (m.mem.read32(m.pdptBase + 4 * k) !== m.pdpte[k]) same = false;
+    if (same) return m.mem;
+    const mem = m.mem.clone();
+    for (let k = 0; k < 8; k++) mem.write32(m.pdptBase + 4 * k, m.pdpte[k]);
+    return mem;
+  }
+
+  /** Does a PAE guest's memory PDPT differ from its PDPTE registers (a store without a CR3 reload)? */
+  pdptesStale(): boolean {
+    const mc = this.mc!;
+    if (mc.kind !== 'shadow' || mc.m.cpu.paging !== 'pae') return false;
+    return this.guestView() !== mc.m.mem;
   }
 
   get mode(): 'shadow' | 'nested' {
