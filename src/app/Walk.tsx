@@ -103,8 +103,9 @@ export function WalkSteps() {
   };
   return (
     <section className="panel walk-steps" aria-labelledby="steps-h">
-      <h2 id="steps-h">Walk steps</h2>
-      {underEpt && <p className="hint small">Each entry’s address is where it is read: {host}.</p>}
+      <h2 id="steps-h">
+        Walk steps{underEpt && <span className="steps-space"> · entries at {host} addresses</span>}
+      </h2>
       <ol ref={listRef} aria-label="Walk steps" className="steps-list">
         {steps.map((st, i) => (
           <li key={i} aria-current={i === step - 1 ? 'step' : undefined} className={`${i < step ? 'done' : 'todo'} ${st.kind === 'e' ? 'ept' : 'guest'} lv${st.level}${st.stop ? ' stop' : ''}`}>

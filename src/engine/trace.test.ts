@@ -68,7 +68,7 @@ describe('traceWalk', () => {
     const last = t.steps[t.steps.length - 1];
     expect(last.rsvdViolation).toEqual([42]);
     expect(last.text).toMatch(/reserved bit 42/);
-    expect(last.text).toMatch(/MAXPHYADDR is 40/);
+    expect(last.text).toMatch(/bit 42 \(above MAXPHYADDR 40\)/);
   });
 
   it('#GP for a non-canonical address, with no steps', () => {

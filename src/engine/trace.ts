@@ -7,7 +7,7 @@
  */
 import { bitRanges, hex64, hexNum } from './bits';
 import { compile } from './compile';
-import { decodeEntry, maskHex, rightsText, type EntryField } from './decode';
+import { decodeContext, decodeEntry, maskHex, reservedExplanation, rightsText, type DecodedEntry, type EntryField } from './decode';
 import { pageSize, type PagingFormat } from './formats';
 import type { Access, Scenario } from './scenario';
 import { translate, type OutcomeName, type QwordWrite, type WalkResult } from './translate';
@@ -133,6 +133,8 @@ function guestPurpose(guest: PagingFormat, target: number): string {
 /** Build the explained trace from a walk result; `names` says what to call each address space. */
 export function explain(s: Scenario, access: Access, r: WalkResult, names: SpaceNames = s.ept ? EPT_NAMES : NATIVE_NAMES): Trace {
   const cfg = compile(s.cpu, s.ept);
+  // The same decoding the inspector shows, in this mode (one source for every bit's meaning).
+  const ctx = decodeContext(cfg);
   const guest = cfg.guest;
   const ept = cfg.ept;
   const writesByWord = new Map<number, number>();
@@ -145,7 +147,7 @@ export function explain(s: Scenario, access: Access, r: WalkResult, names: Space
   r.refs.forEach((ref, i) => {
     const f = ref.kind === 'g' ? guest : ept!;
     const L = f.levels[ref.level];
-    const d = decodeEntry(f, ref.level, ref.lo, ref.hi);
+    const d = decodeEntry(f, ref.level, ref.lo, ref.hi, ctx);
     const present = d.kind !== 'not-present';
     if (ref.kind === 'e' && ref.level === f.rootLevel) eAcc = 7;
     if (present && !L.register) {
@@ -188,7 +190,7 @@ export function explain(s: Scenario, access: Access, r: WalkResult, names: Space
       stop,
       text: '',
     };
-    step.text = stepSentence(f, step, d.target, s.cpu.maxphyaddr, ept ? s.ept!.maxphyaddr : 0, ref.gpa, names);
+    step.text = stepSentence(f, step, d, ref.gpa, names);
     steps.push(step);
   });
   return {
@@ -204,7 +206,8 @@ export function explain(s: Scenario, access: Access, r: WalkResult, names: Space
   };
 }
 
-function stepSentence(f: PagingFormat, st: TraceStep, target: number, gM: number, eM: number, gpa: number, names: SpaceNames): string {
+function stepSentence(f: PagingFormat, st: TraceStep, d: DecodedEntry, gpa: number, names: SpaceNames): string {
+  const target = d.target;
   // Guest entries live at guest addresses (under EPT: read at the host address EPT gave); EPT entries at host addresses.
   const where = st.kind === 'e' ? `${names.host} ${st.entryAddr}` : st.entryGpa !== null ? `${names.guest} ${st.entryGpa} (${names.host} ${st.entryAddr})` : `${names.guest} ${st.entryAddr}`;
   const head = `${st.structure}[${hexNum(st.index)}] at ${where}`;
@@ -216,13 +219,11 @@ function stepSentence(f: PagingFormat, st: TraceStep, target: number, gM: number
         ? `${head} is not present (R, W and X all clear)${via}: EPT violation.`
         : `${head} is not present (P=0): the walk stops with a page fault.`;
     case 'reserved': {
-      if (st.misconfig) return `${head} is misconfigured: ${st.misconfig}${via}. EPT misconfiguration.`;
-      const m = f.kind === 'ept' ? eM : gM;
-      const high = st.rsvdViolation.filter((b) => b >= m && b <= 51);
-      const why = high.length ? ` (MAXPHYADDR is ${m})` : '';
+      if (st.misconfig && st.rsvdViolation.length === 0) return `${head} is misconfigured: ${st.misconfig}${via}. EPT misconfiguration.`;
+      const which = `sets reserved ${reservedExplanation(d, 'set')}`;
       return f.kind === 'ept'
-        ? `${head} sets reserved bit${st.rsvdViolation.length > 1 ? 's' : ''} ${bitRanges(st.rsvdViolation)}${why}${via}: EPT misconfiguration.`
-        : `${head} sets reserved bit${st.rsvdViolation.length > 1 ? 's' : ''} ${bitRanges(st.rsvdViolation)}${why}: ${st.structure === 'PDPTE' ? '#GP, as when CR3 was loaded' : 'page fault with RSVD'}.`;
+        ? `${head} ${which}${via}: EPT misconfiguration.`
+        : `${head} ${which}: ${st.structure === 'PDPTE' ? '#GP, as when CR3 was loaded' : 'page fault with RSVD'}.`;
     }
     default: {
       const size = st.entryKind === 'leaf' ? pageSize(f, st.level) : 0;

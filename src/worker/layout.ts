@@ -29,10 +29,11 @@ export interface TreeInput {
 }
 
 function flagsOf(f: PagingFormat, level: number, e: TreeEntry): string {
-  if (e.kind === 'not-present' || f.levels[level].register) return '';
+  // Rights only where the walk uses them, read with the format's own rule (bit 63 is XD only with EFER.NXE=1).
+  if ((e.kind !== 'table' && e.kind !== 'leaf') || f.levels[level].register) return '';
   if (f.kind === 'ept') return `${e.lo & 1 ? 'R' : '-'}${e.lo & 2 ? 'W' : '-'}${e.lo & 4 ? 'X' : '-'}`;
   const out = [e.lo & 2 ? 'W' : 'R', e.lo & 4 ? 'U' : 'S'];
-  if (f.entryBytes === 8 && e.hi & 0x80000000) out.push('XD');
+  if ((f.rights(e.lo, e.hi) & 1) === 0) out.push('XD');
   return out.join(' ');
 }
 
