@@ -349,10 +349,10 @@ export class ShadowSession {
       const c = p.child[i];
       if (!p.isPresent(i)) steps.push({ level: p.level, table, index: i, entry: '0', note: `SPTE ${i} not present: #PF, which exits to KVM`, state: 'stop' });
       else if (c !== null) steps.push({ level: p.level, table, index: i, entry: hex64(p.lo[i], p.hi[i]), note: `→ shadow page #${c.id}`, state: 'ok' });
-      else steps.push({ level: p.level, table, index: i, entry: hex64(p.lo[i], p.hi[i]), note: `leaf → host ${hexNum(spteFrame(p.lo[i], p.hi[i]))} ${x86Rights(p.lo[i], p.hi[i])}`, state: 'leaf' });
+      else steps.push({ level: p.level, table, index: i, entry: hex64(p.lo[i], p.hi[i]), note: `leaf → host-physical ${hexNum(spteFrame(p.lo[i], p.hi[i]))} ${x86Rights(p.lo[i], p.hi[i])}`, state: 'leaf' });
     }
     const leaf = steps.length > 0 && steps[steps.length - 1].state === 'leaf';
-    if (pa >= 0) return { steps, verdict: `The CPU translates it through the shadow tables to host ${hexNum(pa)}: no exit.` };
+    if (pa >= 0) return { steps, verdict: `The CPU translates linear ${hexBig(va)} through the shadow tables to host-physical ${hexNum(pa)}: no exit.` };
     if (stale) return { steps, verdict: 'The root was zapped: KVM rebuilds it, then the access faults into KVM.' };
     if (leaf) {
       steps[steps.length - 1].state = 'stop';

@@ -344,7 +344,7 @@ export class NestedEptMachine {
         const size = 2 ** (3 + 9 * l);
         const hpa = frame - (frame % size) + (gpa % size);
         const right = sp !== null && sp.level === 1 && l === 1;
-        return right ? done('ok', `translated to ${hx(hpa)}`, hpa) : done('wrong-page', `ended on a wrong page (${hx(hpa)})`, hpa);
+        return right ? done('ok', `translated to host-physical ${hx(hpa)}`, hpa) : done('wrong-page', `ended on a wrong page (host-physical ${hx(hpa)})`, hpa);
       }
       table = frame;
     }
