@@ -28,7 +28,7 @@ test.describe('11. the inspector decodes as the walk reads', () => {
     await expect(row(app, 'PS')).toContainText('ignored: CR4.PSE=0');
     await expect(row(app, 'PS')).not.toContainText('reserved');
     await expect(insp).toContainText('Reserved here: none');
-    await expect(insp).toContainText('points to a table at 0x2000');
+    await expect(insp).toContainText('points to a table at physical 0x2000');
     await expect(insp.getByRole('button', { name: 'Toggle bit 7' })).toHaveAttribute('title', /ignored: CR4\.PSE=0/);
     await expect(insp).toContainText('Ignored here:');
     await expect(app.result).toContainText('0x5234');

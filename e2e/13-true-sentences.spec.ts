@@ -133,11 +133,17 @@ test.describe('13. every sentence is true in its mode', () => {
     await pkru.press('Enter');
     await expect(pkru).toHaveValue('0x4');
     await expect(page.getByText(/is negative/)).toHaveCount(0);
-    // A refused entry value raises a banner; the next good change takes it away.
+    // A refused entry value stays in its field with its message.
     await app.steps.nth(3).click();
-    await page.getByRole('textbox', { name: 'Entry value' }).fill('0xzz');
+    const value = page.getByRole('textbox', { name: 'Entry value' });
+    await value.fill('0xzz');
     await page.getByRole('button', { name: 'Write' }).click();
-    await expect(app.alert).toContainText('entry.value');
+    await expect(app.inspector.getByText(/is not a hex number/)).toBeVisible();
+    await expect(value).toHaveValue('0xzz');
+    await expect(value).toHaveAttribute('aria-invalid', 'true');
+    // A refused file raises a banner; the next good change takes it away.
+    await app.importText('bad.json', { cpu: { ...CPU, maxphyaddr: 'lots' }, ept: null, memory: {} });
+    await expect(app.alert).toContainText('cpu.maxphyaddr');
     await page.getByRole('checkbox', { name: 'CR4.SMEP' }).check();
     await expect(app.alert).toHaveCount(0);
   });

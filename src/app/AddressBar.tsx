@@ -71,7 +71,7 @@ export function AddressBar() {
         </label>
       </form>
       {vaError && (
-        <p id="va-error" className="field-error" role="alert">
+        <p id="va-error" className="field-error" aria-live="polite">
           {vaError}
         </p>
       )}

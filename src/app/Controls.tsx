@@ -77,7 +77,7 @@ function FieldInput({ field, label, value, width = 8, parse, onCommit }: { field
         spellCheck={false}
       />
       {err && (
-        <p id={`${id}-error`} className="field-error" role="alert">
+        <p id={`${id}-error`} className="field-error" aria-live="polite">
           {err.message}
         </p>
       )}

@@ -12,15 +12,22 @@ import { BitStrip, RoleLists, roleText, toggleBitEdit } from './InspectorBits';
 import { usePending } from './usePending';
 import type { BitSpan, EntryField, EntryInfo } from '../worker/types';
 
+/** The key a refused value of this entry's input is kept under (it stays in the field with its message). */
+const fieldKey = (e: EntryInfo, name: string) => `entry:${e.tableId}:${e.index}:${name}`;
+
 function FieldRow({ e, f }: { e: EntryInfo; f: EntryField }) {
   const edit = useApp((s) => s.edit);
+  const key = fieldKey(e, f.name);
+  const err = useApp((s) => s.fieldErrors[key] ?? null);
   const single = f.bits[0] === f.bits[1];
   const [on, run] = usePending(f.value === 1);
-  const [text, setText] = useState('0x' + f.value.toString(16));
-  useEffect(() => setText('0x' + f.value.toString(16)), [f.value]);
+  const [text, setText] = useState(err?.text ?? '0x' + f.value.toString(16));
+  useEffect(() => {
+    if (!err) setText('0x' + f.value.toString(16));
+  }, [f.value, err]);
   const apply = (ev: FormEvent) => {
     ev.preventDefault();
-    void edit({ kind: 'field', tableId: e.tableId, index: e.index, field: f.name, value: text });
+    void edit({ kind: 'field', tableId: e.tableId, index: e.index, field: f.name, value: text }, key);
   };
   const range = single ? `${f.bits[0]}` : `${f.bits[0]}:${f.bits[1]}`;
   return (
@@ -40,7 +47,12 @@ function FieldRow({ e, f }: { e: EntryInfo; f: EntryField }) {
           </label>
         ) : (
           <form onSubmit={apply} className="field-form">
-            <input className="mono" value={text} onChange={(ev) => setText(ev.target.value)} aria-label={`${f.name} (bits ${range})`} spellCheck={false} />
+            <input className="mono" value={text} onChange={(ev) => setText(ev.target.value)} aria-label={`${f.name} (bits ${range})`} aria-invalid={err !== null} spellCheck={false} />
+            {err && (
+              <span className="field-error" aria-live="polite">
+                {err.message}
+              </span>
+            )}
           </form>
         )}
       </td>
@@ -51,21 +63,30 @@ function FieldRow({ e, f }: { e: EntryInfo; f: EntryField }) {
 
 function ValueForm({ e }: { e: EntryInfo }) {
   const edit = useApp((s) => s.edit);
-  const [text, setText] = useState(e.value);
-  useEffect(() => setText(e.value), [e.value]);
+  const key = fieldKey(e, 'value');
+  const err = useApp((s) => s.fieldErrors[key] ?? null);
+  const [text, setText] = useState(err?.text ?? e.value);
+  useEffect(() => {
+    if (!err) setText(e.value);
+  }, [e.value, err]);
   return (
     <form
       className="value-form"
       onSubmit={(ev) => {
         ev.preventDefault();
-        void edit({ kind: 'entry', tableId: e.tableId, index: e.index, value: text });
+        void edit({ kind: 'entry', tableId: e.tableId, index: e.index, value: text }, key);
       }}
     >
       <label>
         Entry value
-        <input className="mono" value={text} onChange={(ev) => setText(ev.target.value)} spellCheck={false} />
+        <input className="mono" value={text} onChange={(ev) => setText(ev.target.value)} aria-invalid={err !== null} spellCheck={false} />
       </label>
       <button type="submit">Write</button>
+      {err && (
+        <p className="field-error" aria-live="polite">
+          {err.message}
+        </p>
+      )}
     </form>
   );
 }

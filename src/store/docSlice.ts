@@ -72,7 +72,7 @@ export interface DocSlice {
   /** Make one change; `field` names the input it came from (its error stays there). */
   act(i: Intent, field?: string, text?: string): Promise<boolean>;
   /** Edit an entry as the inspector names it (where it is drawn): its whole value, or one decoded field. */
-  edit(e: EntryEdit): Promise<boolean>;
+  edit(e: EntryEdit, field?: string): Promise<boolean>;
   /** A field refused a value before it reached the worker. */
   rejectField(field: string, text: string, message: string): void;
   undo(): Promise<void>;
@@ -251,8 +251,9 @@ export const createDocSlice =
         return took(r, field);
       },
 
-      edit(e) {
-        return get().act(e.kind === 'entry' ? { t: 'entry', tableId: e.tableId, index: e.index, value: e.value } : { t: 'field', tableId: e.tableId, index: e.index, field: e.field, value: e.value });
+      edit(e, field) {
+        const intent: Intent = e.kind === 'entry' ? { t: 'entry', tableId: e.tableId, index: e.index, value: e.value } : { t: 'field', tableId: e.tableId, index: e.index, field: e.field, value: e.value };
+        return get().act(intent, field, e.value);
       },
 
       rejectField(field, text, message) {

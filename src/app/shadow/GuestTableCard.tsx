@@ -24,7 +24,7 @@ function StoreEditor({ addr, value, onDone }: { addr: string; value: string; onD
       </label>
       <button type="submit">Store</button>
       {err && (
-        <span className="field-error" role="alert">
+        <span className="field-error" aria-live="polite">
           {err.message}
         </span>
       )}
