@@ -3,6 +3,7 @@
  * replaced, as a user meets it — rejected links, damaged links at load, large
  * imports, shadow and nested state in links, reloads and Undo.
  */
+import { readVectors, vectorPath } from '../test/shared';
 import { readFileSync } from 'node:fs';
 import { deflateSync, strToU8 } from 'fflate';
 import { test, expect } from './fixtures';
@@ -173,10 +174,10 @@ test.describe('12. one document, one history', () => {
 
   test('a JSON Lines file lists its 427 cases to choose from; any opens by id', async ({ app, page }) => {
     await app.open();
-    await page.getByLabel('Import file').setInputFiles('../shared/vectors/walk-public.jsonl');
+    await page.getByLabel('Import file').setInputFiles(vectorPath('walk-public.jsonl'));
     const dialog = page.getByRole('dialog', { name: /Choose a case from walk-public\.jsonl/ });
     await expect(dialog).toContainText('427 cases; 427 can be opened');
-    const lines = readFileSync('../shared/vectors/walk-public.jsonl', 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const lines = readVectors('walk-public.jsonl').split('\n').filter(Boolean).map((l) => JSON.parse(l));
     const pick = lines[311];
     await dialog.getByLabel('Find a case').fill(pick.id);
     await dialog.getByRole('button', { name: new RegExp(`^${pick.id} `) }).click();
@@ -187,7 +188,7 @@ test.describe('12. one document, one history', () => {
 
   test('a shadow case opens in its shadow view; a top-level array is a list of cases', async ({ app, page }) => {
     await app.open();
-    const first = readFileSync('../shared/vectors/shadow-public.jsonl', 'utf8').split('\n')[1];
+    const first = readVectors('shadow-public.jsonl').split('\n')[1];
     const c = JSON.parse(first);
     await app.importText('shadow-case.json', first);
     await expect(page.getByRole('heading', { name: c.id })).toBeVisible();
@@ -196,7 +197,7 @@ test.describe('12. one document, one history', () => {
     await page.getByRole('button', { name: 'Last step' }).click();
     await expect(page.getByText(`Operation ${c.ops.length} of ${c.ops.length}`)).toBeVisible();
     await expect(page.getByRole('region', { name: 'Imported expectation' })).toContainText('Pagoda computes what the case expects');
-    const walk = readFileSync('../shared/vectors/walk-public.jsonl', 'utf8').split('\n').slice(0, 2);
+    const walk = readVectors('walk-public.jsonl').split('\n').slice(0, 2);
     await app.importText('two.json', `[${walk.join(',')}]`);
     await expect(page.getByRole('dialog', { name: /Choose a case/ })).toContainText('2 cases; 2 can be opened');
   });

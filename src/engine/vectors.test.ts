@@ -3,12 +3,12 @@
  * (compared the way check.py compares: hex by value, refs in order, writes
  * exactly, no extra keys), and the error lines for malformed input.
  */
+import { vectorPath } from '../../test/shared';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runVectorLine } from './vectors';
 
-const FILE = path.resolve(__dirname, '../../../shared/vectors/walk-public.jsonl');
+const FILE = vectorPath('walk-public.jsonl');
 
 /** Hex strings as BigInt (by value), recursively; other values as they are. */
 function norm(v: unknown): unknown {

@@ -2,8 +2,7 @@
  * The store against the real worker API called in-process (no Worker in node):
  * intents → client → session → engine, as in the app.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readVectors } from '../../test/shared';
 import { describe, expect, it } from 'vitest';
 import { createApi } from '../worker/api';
 import { makeClient } from '../worker/client';
@@ -226,7 +225,7 @@ describe('app store', () => {
 
   it('imports every public walk vector case (all of walk-public.jsonl) as a list to choose from; a bad file names the field', async () => {
     const { store } = await booted();
-    const text = readFileSync(path.resolve(__dirname, '../../../shared/vectors/walk-public.jsonl'), 'utf8');
+    const text = readVectors('walk-public.jsonl');
     const lines = text.split('\n').filter(Boolean);
     expect(await store.getState().importFile(text, 'walk-public.jsonl')).toBe(true);
     expect(store.getState().fileChoice?.cases).toHaveLength(lines.length);

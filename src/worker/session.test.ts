@@ -2,6 +2,7 @@
  * The document model through the worker API: one history, atomic opens,
  * exact links and reloads, and sentences that are true in every mode.
  */
+import { readVectors } from '../../test/shared';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { MemoryPersist } from './persist';
 import { headless, summary } from './testkit';
 import type { Snapshot } from './types';
 
-const vectors = (name: string) => readFileSync(path.resolve(__dirname, `../../../shared/vectors/${name}`), 'utf8');
+const vectors = (name: string) => readVectors(name);
 
 describe('one history', () => {
   it('every change is one step; Undo and Redo reach exactly the states shown, in order', () => {

@@ -1,10 +1,11 @@
 /** Every public shadow vector, through the same entry point the CLI uses. */
+import { vectorPath } from '../../../test/shared';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runVectorLine } from '../vectors';
 import { runShadowCase } from './vectors';
 
-const FILE = new URL('../../../../shared/vectors/shadow-public.jsonl', import.meta.url);
+const FILE = vectorPath('shadow-public.jsonl');
 const lines = readFileSync(FILE, 'utf8').split('\n').filter((l) => l.trim() !== '');
 
 /** check.py's comparison: hex strings by value; {"any": [...]} matches one alternative. */
