@@ -9,7 +9,7 @@ import { bitRanges, hex64, hexNum } from './bits';
 import { compile } from './compile';
 import { decodeEntry, maskHex, rightsText, type EntryField } from './decode';
 import { pageSize, type PagingFormat } from './formats';
-import type { Access, Scenario } from './scenario';
+import type { Access, WalkInput } from './scenario';
 import { translate, type OutcomeName, type QwordWrite, type WalkResult } from './translate';
 import type { EntryKind } from './tree';
 import type { FaultReason } from './walk';
@@ -113,7 +113,7 @@ function guestPurpose(guest: PagingFormat, target: number): string {
 }
 
 /** Build the explained trace from a walk result. */
-export function explain(s: Scenario, access: Access, r: WalkResult): Trace {
+export function explain(s: WalkInput, access: Access, r: WalkResult): Trace {
   const cfg = compile(s.cpu, s.ept);
   const guest = cfg.guest;
   const ept = cfg.ept;
@@ -228,7 +228,7 @@ function decodeBits(value: number, table: [number, string, string, string?][]): 
   });
 }
 
-function outcomeOf(s: Scenario, guest: PagingFormat, a: Access, r: WalkResult, steps: TraceStep[], guestAcc: number): TraceOutcome {
+function outcomeOf(s: WalkInput, guest: PagingFormat, a: Access, r: WalkResult, steps: TraceStep[], guestAcc: number): TraceOutcome {
   const va = hex64(a.va.lo, a.va.hi);
   const base: TraceOutcome = {
     outcome: r.outcome,
@@ -295,7 +295,7 @@ function outcomeOf(s: Scenario, guest: PagingFormat, a: Access, r: WalkResult, s
 }
 
 /** Why the rights check failed, in the SDM's terms (§4.6); `acc` is the combined X=1 W=2 U=4. */
-function rightsCause(s: Scenario, a: Access, ec: number, acc: number): string {
+function rightsCause(s: WalkInput, a: Access, ec: number, acc: number): string {
   const parts: string[] = [];
   const userAddr = (acc & 4) !== 0;
   const w = (acc & 2) !== 0;
@@ -321,6 +321,6 @@ function rightsCause(s: Scenario, a: Access, ec: number, acc: number): string {
 }
 
 /** Translate and explain in one call (nothing in the scenario changes). */
-export function traceWalk(s: Scenario, access: Access): Trace {
+export function traceWalk(s: WalkInput, access: Access): Trace {
   return explain(s, access, translate(s, access));
 }

@@ -12,7 +12,7 @@
  */
 import { frame52 } from './bits';
 import { isLeaf, isReserved, type PagingFormat } from './formats';
-import { PhysMem } from './memory';
+import { isWritable, isZeroPage, type Memory } from './memory';
 import { FETCH, WRITE, type OpCode } from './ops';
 import { rightsFault } from './rights';
 
@@ -251,8 +251,9 @@ class LevelState {
   eptAcc = new Uint8Array(6);
   /**
    * The page each level last read from, by its base address: a table page
-   * stays put once allocated (PhysMem never moves or frees one), so this
-   * saves the memory's lookup for the tables a run of walks keeps using.
+   * stays put once returned (PhysMem never moves or frees one; a dump never
+   * changes), so this saves the memory's lookup for the tables a run of walks
+   * keeps using.
    * Absent (zero) pages are not kept: a later write allocates a real one.
    */
   pageKey = new Float64Array(6).fill(-1);
@@ -288,7 +289,7 @@ export class Walker {
 
   constructor(
     public readonly cfg: WalkConfig,
-    public readonly mem: PhysMem,
+    public readonly mem: Memory,
   ) {
     this.gf = flatten(cfg.guest);
     this.ef = cfg.ept === null ? null : flatten(cfg.ept);
@@ -335,7 +336,7 @@ export class Walker {
         if (s.pageKey[lvl] === key) p = s.pages[lvl];
         else {
           p = mem.pageAt(epa);
-          if (!PhysMem.isZeroPage(p)) {
+          if (!isZeroPage(p)) {
             s.pageKey[lvl] = key;
             s.pages[lvl] = p;
           }
@@ -569,10 +570,15 @@ export class Walker {
     return OK;
   }
 
-  /** Apply the pending A/D updates to memory. */
+  /**
+   * Apply the pending A/D updates to memory. A read-only memory (a dump) takes
+   * no writes: calling this with updates pending there is an error.
+   */
   commit(): void {
     if (!this.dirty) return;
-    for (const [pa, v] of this.pending) this.mem.write32(pa, v);
+    const mem = this.mem;
+    if (!isWritable(mem)) throw new Error('this memory is read-only (a dump): the A/D updates stay pending');
+    for (const [pa, v] of this.pending) mem.write32(pa, v);
     this.pending.clear();
     this.dirty = false;
   }
