@@ -12,8 +12,10 @@ import { READY_MARKER, ensureGuestAssets, type GuestSpec } from './assets';
 import { Qmp } from './qmp';
 
 export interface GuestOptions {
-  /** Guest RAM in MiB. */
+  /** Guest RAM in MiB (default 512). */
   memMiB?: number;
+  /** vCPUs (default 1). */
+  smp?: number;
   /** How long the boot may take before the marker (TCG on two shared cores is slow). */
   bootTimeoutMs?: number;
 }
@@ -34,7 +36,7 @@ export class Guest {
     const dir = mkdtempSync(join(tmpdir(), `pagoda-guest-${spec.mode}-`));
     const sock = join(dir, 'qmp.sock');
     const args = [
-      '-machine', 'pc', '-accel', 'tcg', '-cpu', spec.cpu, '-smp', '1', '-m', `${opts.memMiB ?? 1024}M`,
+      '-machine', 'pc', '-accel', 'tcg', '-cpu', spec.cpu, '-smp', `${opts.smp ?? 1}`, '-m', `${opts.memMiB ?? 512}M`,
       '-kernel', kernel, '-initrd', initrd,
       // THP only on request: the shell's heap stays in 4 KiB pages, thousands of leaves.
       '-append', 'console=ttyS0 rdinit=/init panic=-1 transparent_hugepage=madvise',
@@ -73,9 +75,9 @@ export class Guest {
     }
   }
 
-  /** QEMU's own listing of every present leaf (HMP `info tlb`). */
-  infoTlb(): Promise<string> {
-    return this.qmp.hmp('info tlb');
+  /** QEMU's own listing of every present leaf of vCPU `cpu` (HMP `info tlb`). */
+  infoTlb(cpu = 0): Promise<string> {
+    return this.qmp.hmp('info tlb', cpu);
   }
 
   /** `dump-guest-memory` in the default (ELF, non-paging) format to `path`. */
@@ -86,11 +88,12 @@ export class Guest {
   }
 
   /** QEMU's debug translation (HMP `gva2gpa`) of each address: the guest-physical address or null ("Unmapped"). */
-  async gva2gpa(vas: bigint[]): Promise<(bigint | null)[]> {
+  async gva2gpa(vas: bigint[], cpu = 0): Promise<(bigint | null)[]> {
     const out: (bigint | null)[] = [];
     for (const va of vas) {
-      const text = (await this.qmp.hmp(`gva2gpa 0x${va.toString(16)}`)).trim();
-      const m = /^gpa: (0x[0-9a-f]+)$/i.exec(text);
+      const text = (await this.qmp.hmp(`gva2gpa 0x${va.toString(16)}`, cpu)).trim();
+      // HMP prints %#x: "0x..." but a bare "0" for zero.
+      const m = /^gpa: (0x[0-9a-f]+|0)$/i.exec(text);
       if (m) out.push(BigInt(m[1]));
       else if (/^Unmapped$/i.test(text)) out.push(null);
       else throw new Error(`gva2gpa 0x${va.toString(16)}: unexpected answer "${text}"`);

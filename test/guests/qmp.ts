@@ -76,9 +76,9 @@ export class Qmp {
     return r.return;
   }
 
-  /** A human-monitor (HMP) command through QMP; its printed text. */
-  async hmp(commandLine: string): Promise<string> {
-    return String(await this.execute('human-monitor-command', { 'command-line': commandLine }));
+  /** A human-monitor (HMP) command through QMP, on vCPU `cpu` (the monitor's current CPU); its printed text. */
+  async hmp(commandLine: string, cpu?: number): Promise<string> {
+    return String(await this.execute('human-monitor-command', { 'command-line': commandLine, ...(cpu === undefined ? {} : { 'cpu-index': cpu }) }));
   }
 
   close(): void {

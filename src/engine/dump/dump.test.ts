@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GiB1, KiB4, MiB2, MiB4, ScenarioBuilder, Walker, collectTree, leaves, translate, type GuestPaging, type PhysMem } from '../index';
 import { bytesSource, DumpError, type ByteSource } from './source';
-import { ACC_U, ACC_W, ACC_X, FileMemory, canonical, collectLeaves, dumpCpu, foldMappings, leafJSON, linearOf, openDump, ReverseMap, translateJSON, type Dump } from './index';
+import { ACC_U, ACC_W, ACC_X, FileMemory, qemuDepartures, withPdptesAsLoaded, canonical, collectLeaves, dumpCpu, foldMappings, leafJSON, linearOf, openDump, ReverseMap, translateJSON, type Dump } from './index';
 import { memoryBytes, writeCore, type CoreCpu } from './write-core';
 
 /** Contiguous runs of allocated frames, as PT_LOAD segments. */
@@ -284,5 +284,25 @@ describe('leaves and mappings', () => {
     expect(canonical(f4, 2 ** 47 + 0x1000)).toEqual({ lo: 0x1000, hi: 0xffff8000 });
     expect(linearOf(f4, 0x1000, 0xffff8000)).toBe(2 ** 47 + 0x1000);
     expect(linearOf(f4, 0, 0x8000)).toBeNull();
+  });
+});
+
+describe('QEMU departures', () => {
+  it('names a PAE PDPTE with only the accessed bit reserved-set, and walks it as loaded only on request', () => {
+    const b = guest('pae');
+    const root = b.cpu.cr3;
+    b.mem.write32(root, b.mem.read32(root) | 0x20); // what QEMU's walker leaves behind
+    const d = dumpCpu(open(coreOf(b)));
+    const deps = qemuDepartures(d);
+    expect(deps.map((x) => [x.id, x.pa])).toEqual([['qemu-pae-pdpte-accessed', root]]);
+    expect(deps[0].text).toMatch(/bit 5.*#GP.*QEMU/);
+    const a = { va: { lo: 0x1000, hi: 0 }, op: 'read' as const, cpl: 3 as const, implicit: false };
+    expect(translate(d.input, a)).toMatchObject({ outcome: 'gp', reason: 'pdpte-reserved' });
+    expect(translate(withPdptesAsLoaded(d), a)).toMatchObject({ outcome: 'ok', pa: 0x2000_0000 });
+    // Another reserved bit is not this departure: nothing is named, nothing is patched.
+    b.mem.write32(root, b.mem.read32(root) | 0x2);
+    const d2 = dumpCpu(open(coreOf(b)));
+    expect(qemuDepartures(d2)).toEqual([]);
+    expect(translate(withPdptesAsLoaded(d2), a).outcome).toBe('gp');
   });
 });

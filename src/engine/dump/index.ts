@@ -7,3 +7,4 @@ export * from './open';
 export * from './leaves';
 export * from './mappings';
 export * from './format';
+export * from './qemu-departures';

@@ -43,7 +43,7 @@ export function qemuCpuState(c: CoreCpu, size = 440, version = 1): Uint8Array {
 }
 
 function note(name: string, type: number, desc: Uint8Array): Uint8Array {
-  const nameBytes = new TextEncoder().encode(name + '\0');
+  const nameBytes = Uint8Array.from(name + '\0', (c) => c.charCodeAt(0) & 0xff);
   const pad = (n: number) => (n + 3) & ~3;
   const out = new Uint8Array(12 + pad(nameBytes.length) + pad(desc.length));
   const v = new DataView(out.buffer);
