@@ -22,6 +22,7 @@ import {
   leafJSON,
   openDump,
   parseLinear,
+  qemuDepartures,
   rangeJSON,
   summarize,
   translateJSON,
@@ -147,6 +148,8 @@ function run(args: Args): void {
       }
       case 'translate': {
         const vas = args.operands.map((t) => parseLinear(d, t));
+        // Where QEMU's memory departs from the SDM the walk says so (#GP); say why, once, beside the output.
+        for (const x of qemuDepartures(d)) process.stderr.write(`dump: note: ${x.id}: ${x.text}\n`);
         for (const va of vas) out.line(translateJSON(d, va, { user: args.user, op: args.op }));
         break;
       }
@@ -190,6 +193,7 @@ function run(args: Args): void {
           pcid: d.pcid,
           state: { ...d.cpu, cr3: hexNum(d.cpu.cr3), pkru: hexNum(d.cpu.pkru) },
           assumptions: d.assumptions,
+          departures: qemuDepartures(d).map((x) => ({ id: x.id, pa: hexNum(x.pa), entry: hex64(x.lo, x.hi), text: x.text })),
           memory: dump.memory.ranges.map((r) => ({ pa: hexNum(r.pa), size: r.memSize })),
           summary: summarize(leaves, foldMappings(leaves)),
         });

@@ -31,7 +31,7 @@ const TSX = join(repoRoot, 'node_modules', '.bin', 'tsx');
 
 /** The dump CLI, as a script would run it. */
 function cli(args: string[]): string[] {
-  const out = execFileSync(TSX, ['src/cli/dump.ts', ...args], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const out = execFileSync(TSX, ['src/cli/dump.ts', ...args], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] });
   return out.split('\n').filter((l) => l !== '');
 }
 
