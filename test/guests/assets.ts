@@ -113,7 +113,14 @@ function fetchFromPackage(pkg: string, arch: 'amd64' | 'i386', pattern: string, 
   try {
     // apt-get download runs as _apt when it can; a world-writable scratch folder lets it.
     chmodSync(tmp, 0o777);
-    run('apt-get', ['download', '-qq', archName(pkg, arch)], { cwd: tmp });
+    try {
+      run('apt-get', ['download', '-qq', archName(pkg, arch)], { cwd: tmp });
+    } catch (e) {
+      // Stale package lists name a version the mirror no longer has: refresh once (as root) and retry.
+      if (!isRoot()) throw new Error(`apt-get download ${archName(pkg, arch)} failed: ${(e as Error).message.trim()}`);
+      run('apt-get', ['update', '-qq']);
+      run('apt-get', ['download', '-qq', archName(pkg, arch)], { cwd: tmp });
+    }
     const deb = readdirSync(tmp).find((f) => f.endsWith('.deb'));
     if (!deb) throw new Error(`apt-get download ${archName(pkg, arch)} produced no .deb`);
     const x = join(tmp, 'x');
