@@ -12,7 +12,7 @@
  */
 import { frame52 } from './bits';
 import { isLeaf, isReserved, type PagingFormat } from './formats';
-import { isWritable, isZeroPage, type Memory } from './memory';
+import { isWritable, zeroPage, type Memory } from './memory';
 import { FETCH, WRITE, type OpCode } from './ops';
 import { rightsFault } from './rights';
 
@@ -238,6 +238,9 @@ export function checkFlatFormat(f: PagingFormat, samples = 2048): string | null 
   return null;
 }
 
+/** The shared page every Memory returns for absent memory (a local constant for the loop). */
+const ZERO_PAGE = zeroPage();
+
 /** Placeholder for LevelState.pages before a level has read anything (its key never matches). */
 const NO_PAGE = new Uint32Array(0);
 
@@ -336,7 +339,7 @@ export class Walker {
         if (s.pageKey[lvl] === key) p = s.pages[lvl];
         else {
           p = mem.pageAt(epa);
-          if (!isZeroPage(p)) {
+          if (p !== ZERO_PAGE) {
             s.pageKey[lvl] = key;
             s.pages[lvl] = p;
           }

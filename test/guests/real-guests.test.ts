@@ -103,7 +103,7 @@ describe.skipIf(skip).each(RUNS)('$title paging: a real Linux under QEMU', ({ mo
       } finally {
         src.close();
       }
-    });
+    }, 120_000);
 
     it(`vCPU ${cpu}: translate agrees with gva2gpa on hundreds of sampled addresses`, async () => {
       const src = fileSource(dumpPath);
