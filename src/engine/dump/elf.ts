@@ -9,6 +9,7 @@
  */
 import { DumpError, type ByteSource } from './source';
 
+/** e_machine values QEMU writes: EM_386 when the first vCPU is not in long mode, else EM_X86_64 (arch_dump.c cpu_get_dump_info). */
 export const EM_386 = 3;
 export const EM_X86_64 = 62;
 const ET_CORE = 4;
@@ -19,6 +20,7 @@ const PN_XNUM = 0xffff;
 /** Notes larger than this are not QEMU's (its notes are a few hundred bytes a vCPU). */
 const MAX_NOTES_BYTES = 16 << 20;
 
+/** A PT_LOAD segment: a run of guest-physical memory and where its bytes are in the file. */
 export interface ElfSegment {
   /** Index among the program headers. */
   index: number;
@@ -31,12 +33,14 @@ export interface ElfSegment {
   offset: number;
 }
 
+/** One ELF note (name without its NUL, type, descriptor bytes). */
 export interface ElfNote {
   name: string;
   type: number;
   desc: Uint8Array;
 }
 
+/** What the reader keeps of the file: class, machine, memory segments and notes. */
 export interface ElfCore {
   elfClass: 32 | 64;
   machine: number;
@@ -117,7 +121,12 @@ function parseNotes(b: Uint8Array, where: string): ElfNote[] {
   return notes;
 }
 
-/** Parse and check an ELF core's headers, program headers and notes. */
+/**
+ * Parse and check an ELF core's headers, program headers and notes (ELF gABI;
+ * PN_XNUM as QEMU's dump.c writes it past 65534 segments). Throws DumpError
+ * naming what is wrong: not ELF (and which other dump format it is, if
+ * recognised), not a core, not x86, truncated.
+ */
 export function parseElfCore(src: ByteSource): ElfCore {
   if (src.size < 16) throw new DumpError(`not an ELF file: only ${src.size} bytes`);
   const ident = src.read(0, Math.min(src.size, 64));

@@ -102,10 +102,10 @@ export class FileMemory implements Memory {
     const page = this.readPage(key);
     if (isZeroPage(page)) return page;
     if (this.pages.size >= this.maxPages) {
-      // Drop the oldest; anyone holding it keeps valid contents (a dump never changes).
+      // Drop the oldest. Whoever still holds it (the lookup slots, a walker's
+      // per-level page) keeps valid contents: a dump never changes.
       const first = this.pages.keys().next().value as number;
       this.pages.delete(first);
-      this.cacheKey.fill(-1);
     }
     this.pages.set(pfn, page);
     return page;

@@ -16,10 +16,10 @@ import { frame52 } from '../bits';
 import { isReserved, type PagingFormat } from '../formats';
 import type { Memory } from '../memory';
 
-/** Rights bits in LeafTable.acc: X = 1 (no XD on the path), W = 2, U = 4 (as the walker's). */
-export const ACC_X = 1;
-export const ACC_W = 2;
-export const ACC_U = 4;
+import { ACC_U, ACC_W, ACC_X } from '../rights';
+
+/** Rights bits in LeafTable.acc: X = 1 (no XD on the path), W = 2, U = 4 (the walker's, rights.ts). */
+export { ACC_U, ACC_W, ACC_X };
 
 export class LeafTable {
   n = 0;
