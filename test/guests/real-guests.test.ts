@@ -53,7 +53,7 @@ const RUNS: { mode: GuestMode; smp: number; title: string }[] = [
 
 const summary = (t: Tally) => `${t.agreed}/${t.compared}${Object.keys(t.named).length ? ` (named: ${JSON.stringify(t.named)})` : ''}`;
 
-describe.skipIf(skip).each(RUNS)('$title paging: a real Linux under QEMU', ({ mode, smp }) => {
+for (const { mode, smp, title } of RUNS) describe.skipIf(skip)(`${title} paging: a real Linux under QEMU`, () => {
   const spec = GUESTS[mode];
   let guest: Guest;
   let dir: string;

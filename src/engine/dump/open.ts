@@ -13,7 +13,7 @@ import { guestFormat, type GuestPaging, type PagingFormat } from '../formats';
 import type { CpuState, WalkInput } from '../scenario';
 import { compile, guestRoot } from '../compile';
 import type { WalkConfig } from '../walk';
-import { EM_386, EM_X86_64, parseElfCore, type ElfCore } from './elf';
+import { EM_X86_64, parseElfCore, type ElfCore } from './elf';
 import { FileMemory, type FileMemoryOptions } from './file-memory';
 import { QEMU_NOTE_NAME, parseQemuCpuState, type QemuCpuState } from './qemu-note';
 import { DumpError, type ByteSource } from './source';
@@ -156,4 +156,3 @@ export function dumpCpu(d: Dump, opts: DumpCpuOptions = {}): DumpCpu {
   return { index, state, cpu, paging, format, root, pcid: long && pcide ? Number(cr3 & 0xfffn) : null, assumptions, input, config: compile(cpu, null) };
 }
 
-export { EM_386, EM_X86_64 };
