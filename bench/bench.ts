@@ -146,10 +146,24 @@ async function main(): Promise<void> {
     }
   }
 
+  try {
+    const { dumpBench } = await import('./dump-bench');
+    const dump = await dumpBench();
+    Object.assign(out, dump);
+    console.log(
+      `real 5-level guest: ${fmt(dump.dumpLeaves)} leaves listed in ${dump.dumpListMs} ms (open + walk + JSON lines), folded into ${fmt(dump.dumpRanges)} ranges in ${dump.dumpFoldMs} ms; ` +
+        `reverse map built in ${dump.dumpReverseBuildMs} ms, ${fmt(dump.dumpReverseLookupsPerSec)} lookups/s; ${fmt(dump.dumpWalks)} walks/s on the file-backed memory`,
+    );
+  } catch (e) {
+    console.log(`dump bench skipped: ${(e as Error).message}`);
+  }
+
   const targets: [string, number][] = [
     ['native4', 5_000_000],
     ['nested5x5', 1_000_000],
   ];
+  // Real-guest targets are upper bounds in milliseconds.
+  for (const [k, max] of [['dumpListMs', 1000], ['dumpFoldMs', 500]] as const) if (out[k] !== undefined && out[k] > max) console.log(`above target: ${k} ${out[k]} ms > ${max} ms`);
   for (const [k, min] of targets) if (out[k] < min) console.log(`below target: ${k} ${fmt(out[k])} < ${fmt(min)}`);
   out.load1 = Math.round(loadavg()[0] * 100) / 100;
   if (out.load1 > availableParallelism()) {

@@ -13,8 +13,38 @@ const CACHE = 1024;
 const slotOf = (pa: number): number =>
   ((pa >>> 12) ^ (Math.imul((pa * 2.3283064365386963e-10) | 0, 0x9e3779b1) >>> 22)) & (CACHE - 1);
 
-/** What an absent page reads as; never written. */
+/** What an absent page reads as, in every backing; never written. */
 const ZERO_PAGE = new Uint32Array(PAGE / 4);
+
+/** Is `p` the shared page that stands for absent memory (from any `pageAt`)? */
+export const isZeroPage = (p: Uint32Array): boolean => p === ZERO_PAGE;
+
+/** The shared all-zero page, for other backings to return for absent memory. */
+export const zeroPage = (): Uint32Array => ZERO_PAGE;
+
+/**
+ * Physical memory as the walker and the table readers see it: 4 KiB pages of
+ * little-endian 32-bit words. Two backings: PhysMem (in memory, for scenarios;
+ * writable) and FileMemory (a dump read lazily; read-only). Absent memory reads
+ * as 0, through the shared zero page.
+ */
+export interface Memory {
+  /**
+   * The words of the page holding `pa` (the shared zero page when absent: read
+   * it, never write it). Index it with `(pa >>> 2) & 1023`. A page returned
+   * once keeps its contents until the memory itself is written.
+   */
+  pageAt(pa: number): Uint32Array;
+  /** The 32-bit word at 4-byte-aligned address `pa`. */
+  read32(pa: number): number;
+}
+
+/** A memory that takes writes (A/D commits, edits): PhysMem. A dump is not one. */
+export interface WritableMemory extends Memory {
+  write32(pa: number, v: number): void;
+}
+
+export const isWritable = (m: Memory): m is WritableMemory => typeof (m as Partial<WritableMemory>).write32 === 'function';
 
 /**
  * Sparse physical memory: 4 KiB pages allocated on first write, each stored as
@@ -24,7 +54,7 @@ const ZERO_PAGE = new Uint32Array(PAGE / 4);
  * included, as a shared zero page) keeps the walk loop off the Map for the hot
  * tables; `write32` keeps it coherent when it allocates a page.
  */
-export class PhysMem {
+export class PhysMem implements WritableMemory {
   private pages = new Map<number, Uint32Array>();
   private cacheKey = new Float64Array(CACHE).fill(-1);
   private cachePage: Uint32Array[] = new Array<Uint32Array>(CACHE).fill(ZERO_PAGE);

@@ -5,7 +5,7 @@
  */
 import { parseHex64, hex64, hexNum, type U64 } from './bits';
 import type { GuestPaging } from './formats';
-import { PhysMem } from './memory';
+import { PhysMem, type Memory } from './memory';
 
 export interface CpuState {
   paging: GuestPaging;
@@ -40,9 +40,18 @@ export interface Access {
   implicit: boolean;
 }
 
-export interface Scenario {
+/**
+ * What a walk reads: CPU state, EPT state and physical memory of either
+ * backing (a scenario's PhysMem, or a dump's FileMemory).
+ */
+export interface WalkInput {
   cpu: CpuState;
   ept: EptState | null;
+  memory: Memory;
+}
+
+/** A scenario: a WalkInput whose memory can be edited. */
+export interface Scenario extends WalkInput {
   memory: PhysMem;
 }
 

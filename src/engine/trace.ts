@@ -9,7 +9,7 @@ import { bitRanges, hex64, hexNum } from './bits';
 import { compile } from './compile';
 import { decodeContext, decodeEntry, maskHex, reservedExplanation, rightsText, type DecodedEntry, type EntryField } from './decode';
 import { pageSize, type PagingFormat } from './formats';
-import type { Access, Scenario } from './scenario';
+import type { Access, WalkInput } from './scenario';
 import { translate, type OutcomeName, type QwordWrite, type WalkResult } from './translate';
 import type { EntryKind } from './tree';
 import type { FaultReason } from './walk';
@@ -131,7 +131,7 @@ function guestPurpose(guest: PagingFormat, target: number): string {
 }
 
 /** Build the explained trace from a walk result; `names` says what to call each address space. */
-export function explain(s: Scenario, access: Access, r: WalkResult, names: SpaceNames = s.ept ? EPT_NAMES : NATIVE_NAMES): Trace {
+export function explain(s: WalkInput, access: Access, r: WalkResult, names: SpaceNames = s.ept ? EPT_NAMES : NATIVE_NAMES): Trace {
   const cfg = compile(s.cpu, s.ept);
   // The same decoding the inspector shows, in this mode (one source for every bit's meaning).
   const ctx = decodeContext(cfg);
@@ -276,7 +276,7 @@ function adSentence(steps: TraceStep[], ok: boolean, underEpt: boolean): string 
   return ok ? text : `${text} The guest's own entries are unchanged (a fault changes none), but the EPT flags set by the EPT walks that completed stay.`;
 }
 
-function outcomeOf(s: Scenario, guest: PagingFormat, a: Access, r: WalkResult, steps: TraceStep[], guestAcc: number, names: SpaceNames): TraceOutcome {
+function outcomeOf(s: WalkInput, guest: PagingFormat, a: Access, r: WalkResult, steps: TraceStep[], guestAcc: number, names: SpaceNames): TraceOutcome {
   const va = hex64(a.va.lo, a.va.hi);
   const base: TraceOutcome = {
     outcome: r.outcome,
@@ -346,7 +346,7 @@ function outcomeOf(s: Scenario, guest: PagingFormat, a: Access, r: WalkResult, s
 }
 
 /** Why the rights check failed, in the SDM's terms (§4.6); `acc` is the combined X=1 W=2 U=4. */
-function rightsCause(s: Scenario, a: Access, ec: number, acc: number): string {
+function rightsCause(s: WalkInput, a: Access, ec: number, acc: number): string {
   const parts: string[] = [];
   const userAddr = (acc & 4) !== 0;
   const w = (acc & 2) !== 0;
@@ -374,6 +374,6 @@ function rightsCause(s: Scenario, a: Access, ec: number, acc: number): string {
 const cap = (t: string): string => t.charAt(0).toUpperCase() + t.slice(1);
 
 /** Translate and explain in one call (nothing in the scenario changes). */
-export function traceWalk(s: Scenario, access: Access, names?: SpaceNames): Trace {
+export function traceWalk(s: WalkInput, access: Access, names?: SpaceNames): Trace {
   return explain(s, access, translate(s, access), names);
 }

@@ -4,7 +4,7 @@
  * references and the writes), which trace.ts turns into an explained trace.
  */
 import { compile } from './compile';
-import type { Access, AccessOp, Scenario } from './scenario';
+import type { Access, AccessOp, Scenario, WalkInput } from './scenario';
 import { EPT_MISCONFIG, EPT_VIOLATION, FETCH, GP, OK, PF, READ, WRITE, Walker, type FaultReason, type OpCode, type RefRecord } from './walk';
 
 export type OutcomeName = 'ok' | 'gp' | 'pf' | 'ept_violation' | 'ept_misconfig';
@@ -48,8 +48,8 @@ export function pendingQwords(w: Walker): QwordWrite[] {
   return [...qs].sort((a, b) => a - b).map((pa) => ({ pa, lo: word(pa), hi: word(pa + 4) }));
 }
 
-/** Translate `access` in `scenario` without changing it; the result lists the writes. */
-export function translate(scenario: Scenario, access: Access): WalkResult {
+/** Translate `access` in `scenario` (or a dump) without changing it; the result lists the writes. */
+export function translate(scenario: WalkInput, access: Access): WalkResult {
   const w = new Walker(compile(scenario.cpu, scenario.ept), scenario.memory);
   w.log = [];
   const code = w.translate(access.va.lo, access.va.hi, OP_CODES[access.op], access.cpl === 3, access.implicit);

@@ -4,7 +4,7 @@
  * would see them; shared tables appear once, with every edge to them.
  */
 import { isLeaf, isReserved, pageSize, type PagingFormat } from './formats';
-import type { PhysMem } from './memory';
+import type { Memory } from './memory';
 
 export type EntryKind = 'table' | 'leaf' | 'not-present' | 'reserved';
 
@@ -56,7 +56,7 @@ export function classify(f: PagingFormat, level: number, lo: number, hi: number)
   return isLeaf(f, level, lo) ? 'leaf' : 'table';
 }
 
-export function collectTree(f: PagingFormat, mem: PhysMem, root: number, opts: TreeOptions = {}): Tree {
+export function collectTree(f: PagingFormat, mem: Memory, root: number, opts: TreeOptions = {}): Tree {
   const max = opts.maxTables ?? 5000;
   const locate = opts.locate ?? ((g: number) => g);
   const seen = new Map<string, TreeTable>();

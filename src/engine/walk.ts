@@ -12,7 +12,7 @@
  */
 import { frame52 } from './bits';
 import { isLeaf, isReserved, type PagingFormat } from './formats';
-import { PhysMem } from './memory';
+import { isWritable, zeroPage, type Memory } from './memory';
 import { FETCH, WRITE, type OpCode } from './ops';
 import { rightsFault } from './rights';
 
@@ -238,6 +238,9 @@ export function checkFlatFormat(f: PagingFormat, samples = 2048): string | null 
   return null;
 }
 
+/** The shared page every Memory returns for absent memory (a local constant for the loop). */
+const ZERO_PAGE = zeroPage();
+
 /** Placeholder for LevelState.pages before a level has read anything (its key never matches). */
 const NO_PAGE = new Uint32Array(0);
 
@@ -251,8 +254,9 @@ class LevelState {
   eptAcc = new Uint8Array(6);
   /**
    * The page each level last read from, by its base address: a table page
-   * stays put once allocated (PhysMem never moves or frees one), so this
-   * saves the memory's lookup for the tables a run of walks keeps using.
+   * stays put once returned (PhysMem never moves or frees one; a dump never
+   * changes), so this saves the memory's lookup for the tables a run of walks
+   * keeps using.
    * Absent (zero) pages are not kept: a later write allocates a real one.
    */
   pageKey = new Float64Array(6).fill(-1);
@@ -288,7 +292,7 @@ export class Walker {
 
   constructor(
     public readonly cfg: WalkConfig,
-    public readonly mem: PhysMem,
+    public readonly mem: Memory,
   ) {
     this.gf = flatten(cfg.guest);
     this.ef = cfg.ept === null ? null : flatten(cfg.ept);
@@ -335,7 +339,7 @@ export class Walker {
         if (s.pageKey[lvl] === key) p = s.pages[lvl];
         else {
           p = mem.pageAt(epa);
-          if (!PhysMem.isZeroPage(p)) {
+          if (p !== ZERO_PAGE) {
             s.pageKey[lvl] = key;
             s.pages[lvl] = p;
           }
@@ -569,10 +573,15 @@ export class Walker {
     return OK;
   }
 
-  /** Apply the pending A/D updates to memory. */
+  /**
+   * Apply the pending A/D updates to memory. A read-only memory (a dump) takes
+   * no writes: calling this with updates pending there is an error.
+   */
   commit(): void {
     if (!this.dirty) return;
-    for (const [pa, v] of this.pending) this.mem.write32(pa, v);
+    const mem = this.mem;
+    if (!isWritable(mem)) throw new Error('this memory is read-only (a dump): the A/D updates stay pending');
+    for (const [pa, v] of this.pending) mem.write32(pa, v);
     this.pending.clear();
     this.dirty = false;
   }

@@ -1,0 +1,20 @@
+/** A cached dump of a real guest for the benchmark (`.cache/guests/dumps/`), made by booting one when missing. */
+import { existsSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { GUESTS, cacheDir, type GuestMode } from './assets';
+import { Guest } from './guest';
+
+export const dumpPathFor = (mode: GuestMode): string => join(cacheDir, 'dumps', `guest-${mode}.elf`);
+
+export async function ensureGuestDump(mode: GuestMode): Promise<string> {
+  const path = dumpPathFor(mode);
+  if (existsSync(path)) return path;
+  const g = await Guest.boot(GUESTS[mode]);
+  try {
+    await g.dump(`${path}.tmp`);
+    renameSync(`${path}.tmp`, path);
+  } finally {
+    await g.close();
+  }
+  return path;
+}
