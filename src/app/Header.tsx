@@ -45,14 +45,26 @@ function ShareButtons() {
   const setNotice = useApp((s) => s.setNotice);
 
   const copyLink = async () => {
-    const frag = await client.fragment();
-    const url = `${location.origin}${location.pathname}${location.search}#${frag}`;
+    const f = await client.fragment();
+    const url = `${location.origin}${location.pathname}${location.search}#${f.link}`;
+    const note = f.note ? ` ${f.note}` : '';
     try {
-      history.replaceState(null, '', '#' + frag);
+      if (f.urlable) history.replaceState(null, '', '#' + f.link);
       await navigator.clipboard.writeText(url);
-      setNotice(`Link copied to the clipboard (${frag.length} characters after #).`);
+      setNotice(`Link copied to the clipboard (${f.link.length} characters after #).${note}`);
     } catch {
-      setNotice('The link is in the address bar (the clipboard is not available here).');
+      if (f.urlable) setNotice(`The link is in the address bar (the clipboard is not available here).${note}`);
+      else store.getState().showAlert({ field: 'clipboard', message: `The clipboard is not available here, so the link could not be copied.${note}` }, 'link', f.link);
+    }
+  };
+
+  const copyText = async () => {
+    const text = await client.walkText();
+    try {
+      await navigator.clipboard.writeText(text);
+      setNotice('The walk is on the clipboard as plain text.');
+    } catch {
+      setNotice('The clipboard is not available here.');
     }
   };
 
@@ -68,8 +80,8 @@ function ShareButtons() {
 
   const importFile = async (f: File | undefined) => {
     if (!f) return;
-    const text = await f.text();
-    await store.getState().importFile(text, f.name);
+    // The worker reads the file itself: a dump page by page, anything else as text.
+    await store.getState().importBlob(f, f.name);
     if (fileInput.current) fileInput.current.value = '';
   };
 
@@ -78,13 +90,16 @@ function ShareButtons() {
       <button type="button" onClick={() => void copyLink()}>
         Copy link
       </button>
+      <button type="button" onClick={() => void copyText()} title="The walk as plain text: one line per reference, then the outcome">
+        Copy as text
+      </button>
       <button type="button" onClick={() => void exportCase()}>
         Export
       </button>
       <button type="button" onClick={() => fileInput.current?.click()}>
         Import
       </button>
-      <input ref={fileInput} className="visually-hidden" type="file" accept=".json,.jsonl,application/json" aria-label="Import file" tabIndex={-1} onChange={(e) => void importFile(e.target.files?.[0])} />
+      <input ref={fileInput} className="visually-hidden" type="file" accept=".json,.jsonl,.elf,.core,.dump,application/json,*/*" aria-label="Import file" tabIndex={-1} onChange={(e) => void importFile(e.target.files?.[0])} />
       <FileChoice />
     </div>
   );

@@ -15,7 +15,7 @@
 import { EptBuilder, GiB1, KiB4, MiB2, PageAllocator, encodeFrame } from './build';
 import { eptFormat, guestFormat, type PagingFormat } from './formats';
 import { PhysMem } from './memory';
-import { ScenarioError, type Scenario } from './scenario';
+import { ScenarioError, type Scenario, type WalkInput } from './scenario';
 import { collectTree, leaves } from './tree';
 
 const PAGE = KiB4;
@@ -156,7 +156,7 @@ function copyPage(from: PhysMem, src: number, to: PhysMem, dst: number): void {
 }
 
 /** Host-physical → guest-physical ranges of an EPT, from its leaves. */
-function eptLeaves(s: Scenario): { gpa: number; hpa: number; size: number }[] {
+function eptLeaves(s: WalkInput): { gpa: number; hpa: number; size: number }[] {
   const f = eptFormat(s.ept!);
   return [...leaves(f, collectTree(f, s.memory, s.ept!.root))].map((l) => ({ gpa: l.va, hpa: l.pa, size: l.size }));
 }
@@ -189,7 +189,7 @@ function lowerBound(a: number[], x: number): number {
  * Where guest-physical addresses sit in host memory (identity without EPT),
  * from the EPT's leaves; null where EPT maps nothing. For drawing guest tables.
  */
-export function guestLocator(s: Scenario): (gpa: number) => number | null {
+export function guestLocator(s: WalkInput): (gpa: number) => number | null {
   if (s.ept === null) return (g) => g;
   const ls = eptLeaves(s).sort((a, b) => a.gpa - b.gpa);
   const starts = ls.map((l) => l.gpa);

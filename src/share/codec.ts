@@ -49,6 +49,8 @@ interface Wire {
   sc?: unknown;
   ct?: string;
   cp?: string;
+  /** A QEMU dump by name (its file stays on the machine that has it). */
+  dp?: { id: string; name: string; size: number };
   a?: unknown[];
   s?: number;
   w?: string;
@@ -73,7 +75,14 @@ export function compact(actions: Action[]): Action[] {
 
 function toWire(d: Doc): Wire {
   const o = d.origin;
-  const w: Wire = o.kind === 'preset' ? { p: o.id, pv: o.v } : o.kind === 'case' ? { c: o.case, ct: o.title, ...(o.preset ? { cp: o.preset } : {}) } : { sc: o.case, ct: o.title };
+  const w: Wire =
+    o.kind === 'preset'
+      ? { p: o.id, pv: o.v }
+      : o.kind === 'case'
+        ? { c: o.case, ct: o.title, ...(o.preset ? { cp: o.preset } : {}) }
+        : o.kind === 'shadow-case'
+          ? { sc: o.case, ct: o.title }
+          : { dp: { id: o.id, name: o.name, size: o.size } };
   const actions = compact(d.actions);
   if (actions.length) w.a = actions;
   if (d.view.step !== -1) w.s = d.view.step;
@@ -160,7 +169,7 @@ export function prefixed<T>(prefix: string, fn: () => T): T {
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const WIRE_KEYS = ['p', 'pv', 'c', 'sc', 'ct', 'cp', 'a', 's', 'w', 'ws'];
+const WIRE_KEYS = ['p', 'pv', 'c', 'sc', 'ct', 'cp', 'dp', 'a', 's', 'w', 'ws'];
 
 function fromWire(json: unknown): Doc {
   if (!isObj(json)) throw new ScenarioError('link', 'the data is not a scenario recipe (an object)');
@@ -169,6 +178,7 @@ function fromWire(json: unknown): Doc {
   if (json.p !== undefined) origin = parseOrigin({ kind: 'preset', id: json.p, v: json.pv }, 'link.preset');
   else if (json.c !== undefined) origin = parseOrigin({ kind: 'case', case: json.c, title: json.ct ?? 'Scenario', ...(json.cp !== undefined ? { preset: json.cp } : {}) }, 'link.case');
   else if (json.sc !== undefined) origin = parseOrigin({ kind: 'shadow-case', case: json.sc, title: json.ct ?? 'Shadow case' }, 'link.case');
+  else if (json.dp !== undefined) origin = parseOrigin(isObj(json.dp) ? { kind: 'dump', ...json.dp } : json.dp, 'link.dump');
   else throw new ScenarioError('link', 'names no preset and carries no case');
   const a = json.a ?? [];
   if (!Array.isArray(a)) throw new ScenarioError('link.changes', 'must be a list');

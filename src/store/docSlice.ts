@@ -23,6 +23,7 @@ import type {
   TreeLayout,
 } from '../worker/types';
 import type { ShadowView } from '../worker/shadowTypes';
+import type { MappingsPage, ReverseAnswer } from '../worker/dumpSession';
 import type { AppState, Deps } from './types';
 import { parseVa } from './input';
 
@@ -62,6 +63,12 @@ export interface DocSlice {
   openPreset(id: string): Promise<boolean>;
   openLink(fragment: string): Promise<boolean>;
   importFile(text: string, name: string): Promise<boolean>;
+  /** Import a file as chosen: the worker reads it (a QEMU dump in place, anything else as text). */
+  importBlob(file: Blob, name: string): Promise<boolean>;
+  /** A page of the folded address space of the open dump (read-only view data). */
+  mappings(filter: 'all' | 'user' | 'kernel', offset: number, limit: number): Promise<Result<MappingsPage>>;
+  /** Every linear address that maps a physical address in the open dump. */
+  reverse(pa: string): Promise<Result<ReverseAnswer>>;
   chooseFileCase(index: number): Promise<boolean>;
   closeFileChoice(): void;
   exportCase(): Promise<string>;
@@ -163,6 +170,15 @@ export const createDocSlice =
             'link',
             b.link.text,
           );
+        } else if (b.missingDump) {
+          const gib = b.missingDump.size / 2 ** 30;
+          get().showAlert(
+            {
+              field: 'dump',
+              message: `You were looking at the QEMU dump ${b.missingDump.name} (${gib >= 1 ? `${gib.toFixed(1)} GiB` : `${Math.round(b.missingDump.size / 2 ** 20)} MiB`}). A page cannot reopen a file by itself: choose it again with Import and Pagoda returns to where you were. Everything else is kept.`,
+            },
+            'dump',
+          );
         } else if (b.saved) {
           get().showAlert({ field: b.saved.field, message: `The saved state could not be restored: ${b.saved.field}: ${b.saved.message}.` }, 'saved');
         }
@@ -196,6 +212,22 @@ export const createDocSlice =
         }
         return took({ ok: true, value: r.value.opened });
       },
+
+      async importBlob(file, name) {
+        const r = await client.openBlob(file, name);
+        if (!r.ok) {
+          get().showAlert({ field: r.problem.field, message: `${name} cannot be imported: ${r.problem.field}: ${r.problem.message}. Nothing was changed.` }, 'file');
+          return false;
+        }
+        if ('choose' in r.value) {
+          set({ fileChoice: r.value.choose });
+          return true;
+        }
+        return took({ ok: true, value: r.value.opened });
+      },
+
+      mappings: (filter, offset, limit) => client.mappings(filter, offset, limit),
+      reverse: (pa) => client.reverse(pa),
 
       async chooseFileCase(index) {
         const name = get().fileChoice?.name ?? 'file';
@@ -261,13 +293,15 @@ export const createDocSlice =
       },
 
       async undo() {
-        get().dismissAlert();
-        apply(await client.undo());
+        const r = await client.undo();
+        if (!r.ok) return refuse(r.problem, 'Undo cannot go there', 'history');
+        took(r);
       },
 
       async redo() {
-        get().dismissAlert();
-        apply(await client.redo());
+        const r = await client.redo();
+        if (!r.ok) return refuse(r.problem, 'Redo cannot go there', 'history');
+        took(r);
       },
 
       async markSaved() {

@@ -167,7 +167,7 @@ describe('app store', () => {
     store.getState().setDraftVa('0xffff_8880_0000_1000');
     await store.getState().translate();
     store.getState().setStep(2);
-    const frag = await client.fragment();
+    const frag = (await client.fragment()).link;
     const other = await booted('#' + frag);
     const s = other.store.getState();
     expect(s.doc?.cpu.paging).toBe('5');

@@ -38,8 +38,19 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
     const { ready, rev } = store.getState();
     if (!ready) return;
     if (rev === holdRev) return mark('held');
-    const frag = await client.latest('fragment', () => client.fragment());
-    if (frag === null) return;
+    const f = await client.latest('fragment', () => client.fragment());
+    if (f === null) return;
+    const frag = f.link;
+    if (!f.urlable) {
+      // A dump's document cannot travel in a link: leave none in the address bar, so a reload restores the saved history.
+      written = '';
+      try {
+        env.history.replaceState(null, '', env.location.pathname + env.location.search);
+      } catch {
+        /* ignore */
+      }
+      return mark('current');
+    }
     if (frag.length <= MAX_URL_FRAGMENT) {
       written = '#' + frag;
       try {

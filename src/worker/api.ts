@@ -6,12 +6,23 @@
 import { MemoryPersist, type Persist } from './persist';
 import { Session } from './session';
 import type { EntryInfo, FileAnswer, Intent, PresetInfo, Problem, Result, Snapshot, View } from './types';
+import { bytesSource, type ByteSource } from '../engine/dump';
+import { fileByteSource } from './dump-source';
+import type { MappingsPage, ReverseAnswer } from './dumpSession';
+
+/** ELF magic: 0x7f 'E' 'L' 'F'. */
+const isElf = (src: ByteSource): boolean => {
+  const b = src.read(0, 4);
+  return b.length === 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
+};
 
 /** What boot found: the snapshot to show, and what could not be opened (a damaged link keeps its text). */
 export interface BootAnswer {
   snapshot: Snapshot;
   link: { problem: Problem; text: string } | null;
   saved: Problem | null;
+  /** The restored history was looking at a QEMU dump whose file must be chosen again. */
+  missingDump: { name: string; size: number } | null;
 }
 
 export function createApi(session = new Session(), persist: Persist = new MemoryPersist()) {
@@ -65,20 +76,20 @@ export function createApi(session = new Session(), persist: Persist = new Memory
       // A link opens on top of the saved history (one Undo returns to the earlier work).
       const frag = hash.replace(/^#/, '');
       // The address bar's link is the saved current document (a reload): nothing to open on top.
-      if (restored && frag !== '' && frag === session.fragment()) return { snapshot: session.snapshot(), link: null, saved: null };
+      if (restored && frag !== '' && frag === session.fragment().link) return { snapshot: session.snapshot(), link: null, saved: null, missingDump: session.missingDump };
       if (frag !== '') {
         const r = session.openLink(frag);
-        if (r.ok) return { snapshot: changed(r, r.value.rev).value, link: null, saved: savedProblem };
+        if (r.ok) return { snapshot: changed(r, r.value.rev).value, link: null, saved: savedProblem, missingDump: session.missingDump };
         link = { problem: r.problem, text: frag };
       }
-      if (restored) return { snapshot: session.snapshot(), link, saved: null };
+      if (restored) return { snapshot: session.snapshot(), link, saved: null, missingDump: session.missingDump };
       if (legacy) {
         const r = session.openLink(legacy);
-        if (r.ok) return { snapshot: r.value, link, saved: savedProblem };
+        if (r.ok) return { snapshot: r.value, link, saved: savedProblem, missingDump: session.missingDump };
       }
       const r = session.openPreset();
       if (!r.ok) throw new Error(r.problem.message);
-      return { snapshot: r.value, link, saved: savedProblem };
+      return { snapshot: r.value, link, saved: savedProblem, missingDump: session.missingDump };
     },
 
     openPreset: (id?: string): Result<Snapshot> => {
@@ -101,14 +112,41 @@ export function createApi(session = new Session(), persist: Persist = new Memory
       const r = session.act(i);
       return changed(r, revOf(r));
     },
-    undo: (): Snapshot => {
-      const s = session.undo();
-      return changed(s, s.rev);
+    undo: (): Result<Snapshot> => {
+      const r = session.undo();
+      return changed(r, revOf(r));
     },
-    redo: (): Snapshot => {
-      const s = session.redo();
-      return changed(s, s.rev);
+    redo: (): Result<Snapshot> => {
+      const r = session.redo();
+      return changed(r, revOf(r));
     },
+    /**
+     * Import a file as the user chose it: a QEMU dump (ELF) is read in place,
+     * page by page as walks need it; anything else is read as text (a case,
+     * an array of cases, JSON Lines). Worker only (FileReaderSync).
+     */
+    openBlob: (file: Blob, name: string): Result<FileAnswer> => {
+      const src = fileByteSource(file);
+      if (isElf(src)) {
+        const r = session.openDump(src, name);
+        return changed(r.ok ? { ok: true, value: { opened: r.value } } : r, revOf(r));
+      }
+      const r = session.openFile(new FileReaderSync().readAsText(file), name);
+      return changed(r, r.ok && 'opened' in r.value ? r.value.opened.rev : null);
+    },
+    /** The same, from bytes (tests; Node has no FileReaderSync). */
+    openBytes: (bytes: Uint8Array, name: string): Result<FileAnswer> => {
+      const src = bytesSource(bytes);
+      if (isElf(src)) {
+        const r = session.openDump(src, name);
+        return changed(r.ok ? { ok: true, value: { opened: r.value } } : r, revOf(r));
+      }
+      const r = session.openFile(new TextDecoder().decode(bytes), name);
+      return changed(r, r.ok && 'opened' in r.value ? r.value.opened.rev : null);
+    },
+    mappings: (filter: 'all' | 'user' | 'kernel', offset = 0, limit = 500): Result<MappingsPage> => session.mappings(filter, offset, limit),
+    reverse: (pa: string): Result<ReverseAnswer> => session.reverse(pa),
+    walkText: (): string => session.walkText(),
     /** The step shown (kept with the document for links, reload and undo). */
     setView: (v: View): void => {
       session.setView(v);
@@ -119,7 +157,7 @@ export function createApi(session = new Session(), persist: Persist = new Memory
     setExpanded: (id: string, on: boolean): Snapshot => session.setExpanded(id, on),
     inspect: (id: string, index: number): EntryInfo | null => session.inspect(id, index),
     exportCase: (): string => session.exportCase(),
-    fragment: (): string => session.fragment(),
+    fragment: (): { link: string; urlable: boolean; note: string | null } => session.fragment(),
     /** Resolves once every change made so far is saved (tests and the page's saved marker wait for it). */
     whenSaved: async (): Promise<boolean> => {
       await writing;

@@ -5,7 +5,7 @@
  * EPT's page-walk length can translate (the SDM leaves it undefined; KVM
  * avoids it by choosing 5-level EPT when the guest's MAXPHYADDR exceeds 48).
  */
-import { hexNum, type Scenario, type WalkResult } from '../engine';
+import { hexNum, type WalkInput, type WalkResult } from '../engine';
 
 export interface Corner {
   /** The input that makes the state impossible. */
@@ -14,7 +14,7 @@ export interface Corner {
   text: string;
 }
 
-export function corners(s: Scenario, r: WalkResult): Corner[] {
+export function corners(s: WalkInput, r: WalkResult): Corner[] {
   const out: Corner[] = [];
   const c = s.cpu;
   const long = c.paging === '4' || c.paging === '5';

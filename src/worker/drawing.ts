@@ -3,7 +3,7 @@
  * laid out once per scenario and pinned entries, and where a drawn entry sits
  * in memory. Cached by scenario identity (scenarios are never mutated).
  */
-import { collectTree, eptFormat, guestFormat, guestLocator, guestRoot, hexNum, tableId, type PagingFormat, type Scenario, type Tree } from '../engine';
+import { collectTree, eptFormat, guestFormat, guestLocator, guestRoot, hexNum, tableId, type PagingFormat, type WalkInput, type Tree } from '../engine';
 import { COL_GAP, layoutTree } from './layout';
 import type { StepTarget, TreeLayout } from './types';
 
@@ -30,13 +30,13 @@ interface Trees {
 
 export class Drawing {
   private trees: Trees | null = null;
-  private treesFor: Scenario | null = null;
+  private treesFor: WalkInput | null = null;
   private gen = 0;
   private lastKey = '';
   readonly expanded = new Set<string>();
   selected: StepTarget | null = null;
 
-  private ensure(s: Scenario): Trees {
+  private ensure(s: WalkInput): Trees {
     if (this.trees && this.treesFor === s) return this.trees;
     const gf = guestFormat(s.cpu);
     const ef = s.ept ? eptFormat(s.ept) : null;
@@ -56,12 +56,12 @@ export class Drawing {
   }
 
   /** The EPT tree of `s` (for the EPT panel), or null. */
-  eptTree(s: Scenario): { tree: Tree; format: PagingFormat } | null {
+  eptTree(s: WalkInput): { tree: Tree; format: PagingFormat } | null {
     const t = this.ensure(s);
     return t.ept && t.ef ? { tree: t.ept, format: t.ef } : null;
   }
 
-  locate(s: Scenario, id: string, index: number): EntryLocation | null {
+  locate(s: WalkInput, id: string, index: number): EntryLocation | null {
     const t = this.ensure(s);
     for (const [tree, fmt, kind] of [
       [t.guest, t.gf, 'guest'],
@@ -77,13 +77,13 @@ export class Drawing {
   }
 
   /** Where each walk step's entry is drawn. */
-  targets(s: Scenario, steps: { kind: 'g' | 'e'; level: number; tableBase: string; index: number }[]): StepTarget[] {
+  targets(s: WalkInput, steps: { kind: 'g' | 'e'; level: number; tableBase: string; index: number }[]): StepTarget[] {
     const t = this.ensure(s);
     return steps.map((st) => ({ tableId: tableId(st.kind === 'g' ? t.gf : t.ef!, st.level, Number(st.tableBase)), index: st.index }));
   }
 
   /** Lay out the guest tree and (under EPT) the EPT tree beside it; null when nothing changed since the last call. */
-  layout(s: Scenario, targets: StepTarget[], rev: number, force = false): TreeLayout | null {
+  layout(s: WalkInput, targets: StepTarget[], rev: number, force = false): TreeLayout | null {
     const trees = this.ensure(s);
     const pinned = new Map<string, Set<number>>();
     const pin = (t: StepTarget) => {

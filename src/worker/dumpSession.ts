@@ -92,6 +92,12 @@ export class DumpSession {
     return this.configure(opts);
   }
 
+  /** Use a dump already opened (the session holds it), with a vCPU and assumptions. */
+  attach(dump: Dump, opts: DumpCpuOptions): Result<DumpInfo> {
+    this.dump = dump;
+    return this.configure(opts);
+  }
+
   /** Choose the vCPU, NXE, MAXPHYADDR; lists the leaves again. */
   configure(opts: DumpCpuOptions): Result<DumpInfo> {
     if (!this.dump) return { ok: false, problem: { field: 'file', message: 'no dump is open' } };
@@ -108,7 +114,7 @@ export class DumpSession {
     return { ok: true, value: this.info() };
   }
 
-  private info(): DumpInfo {
+  info(): DumpInfo {
     const d = this.cpu!;
     const s = d.state;
     return {

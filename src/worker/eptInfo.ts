@@ -4,11 +4,11 @@
  * and the layout its leaves build (page sizes, and guest-physical →
  * host-physical offset when it is one offset throughout).
  */
-import { hexNum, leaves, sizeName, type PagingFormat, type Scenario, type Tree } from '../engine';
+import { hexNum, leaves, sizeName, type PagingFormat, type WalkInput, type Tree } from '../engine';
 import { EPTP_MEMTYPE_WB, eptpValue } from './drawing';
 import type { EptInfo } from './types';
 
-export function eptInfo(s: Scenario, drawn: { tree: Tree; format: PagingFormat } | null): EptInfo | null {
+export function eptInfo(s: WalkInput, drawn: { tree: Tree; format: PagingFormat } | null): EptInfo | null {
   const e = s.ept;
   if (e === null) return null;
   const eptp = eptpValue(e);

@@ -3,7 +3,7 @@
  * (decodeEntry / bitRoles) for the entry's level and the scenario's mode, so
  * the inspector says exactly what the walk does with every bit.
  */
-import { bitGroups, compile, decodeContext, decodeEntry, hex64, hexNum, type PagingFormat, type Scenario } from '../engine';
+import { bitGroups, compile, decodeContext, decodeEntry, hex64, hexNum, type PagingFormat, type WalkInput } from '../engine';
 import type { EntryInfo } from './types';
 
 /** Where an entry is: its table, index, tree and format level, and its addresses. */
@@ -21,7 +21,7 @@ export interface EntryLocation {
 }
 
 /** Decode the entry at `loc` in scenario `s`, with the mode inputs (CR4.PKE, EPT A/D) the walk compiles from it. */
-export function entryInfo(s: Scenario, loc: EntryLocation): EntryInfo {
+export function entryInfo(s: WalkInput, loc: EntryLocation): EntryInfo {
   const lo = s.memory.read32(loc.addr);
   const hi = loc.bytes === 8 ? s.memory.read32(loc.addr + 4) : 0;
   const d = decodeEntry(loc.format, loc.level, lo, hi, decodeContext(compile(s.cpu, s.ept)));

@@ -29,10 +29,10 @@ describe('one history', () => {
     ] as const) {
       shown.push(summary(h.act(i)));
     }
-    for (let k = shown.length - 2; k >= 0; k--) expect(summary(h.api.undo()), `undo to state ${k}`).toEqual(shown[k]);
-    expect(h.api.undo().canUndo).toBe(false);
-    for (let k = 1; k < shown.length; k++) expect(summary(h.api.redo()), `redo to state ${k}`).toEqual(shown[k]);
-    expect(h.api.redo().canRedo).toBe(false);
+    for (let k = shown.length - 2; k >= 0; k--) expect(summary(h.undo()), `undo to state ${k}`).toEqual(shown[k]);
+    expect(h.undo().canUndo).toBe(false);
+    for (let k = 1; k < shown.length; k++) expect(summary(h.redo()), `redo to state ${k}`).toEqual(shown[k]);
+    expect(h.redo().canRedo).toBe(false);
   });
 
   it('shadow operations and script steps are undoable, forwards and backwards', () => {
@@ -46,9 +46,9 @@ describe('one history', () => {
     expect(s3.shadow!.counters.exits).toBe(2);
     const back = h.act({ t: 'seek', at: 1 });
     expect(back.shadow!.counters).toEqual(s1.shadow!.counters);
-    expect(summary(h.api.undo())).toEqual(summary(s3));
-    expect(summary(h.api.undo())).toEqual(summary(s1));
-    expect(h.api.undo().shadow!.counters.exits).toBe(0);
+    expect(summary(h.undo())).toEqual(summary(s3));
+    expect(summary(h.undo())).toEqual(summary(s1));
+    expect(h.undo().shadow!.counters.exits).toBe(0);
   });
 
   it('a guest operation in the middle of a script replaces the operations after it', () => {
@@ -58,7 +58,7 @@ describe('one history', () => {
     const s = h.act({ t: 'op', op: { k: 'invlpg', va: '0x601234' } });
     expect(s.ops!.at).toBe(3);
     expect(s.ops!.items.map((o) => o.text)).toEqual([expect.stringMatching(/^read/), expect.stringMatching(/^guest store/), 'INVLPG 0x601234']);
-    expect(h.api.undo().ops!.items).toHaveLength(5);
+    expect(h.undo().ops!.items).toHaveLength(5);
   });
 
   it('Undo after Nested preset → 4-level preset → Shadow paging shows the 4-level preset, not the nested title', () => {
@@ -67,11 +67,11 @@ describe('one history', () => {
     h.preset('lm4-4k');
     const shadow = h.act({ t: 'virt', mode: 'shadow' });
     expect(shadow.doc.title).toBe('4-level walk to a 4 KiB page');
-    const u = h.api.undo();
+    const u = h.undo();
     expect(u.doc.title).toBe('4-level walk to a 4 KiB page');
     expect(u.doc.virt).toBe('none');
     expect(u.shadow).toBeNull();
-    expect(h.api.undo().doc.title).toBe('Nested EPT: the 2020 hang');
+    expect(h.undo().doc.title).toBe('Nested EPT: the 2020 hang');
   });
 });
 
@@ -88,7 +88,7 @@ describe('opens are atomic', () => {
     const other = headless();
     other.preset('ept-4x4');
     other.api.setView({ step: 7 });
-    const good = other.api.fragment();
+    const good = other.fragment();
     // The same recipe with a step beyond the walk.
     const { decodeLink, encodeLink } = await import('../share/codec');
     const d = decodeLink(good);
@@ -98,9 +98,9 @@ describe('opens are atomic', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problem.field).toBe('link.view.step');
     await h.api.whenSaved();
-    const now = h.api.undo(); // the previous entry is still lm4-2m as opened
+    const now = h.undo(); // the previous entry is still lm4-2m as opened
     expect(now.doc.cpu.wp).toBe(true);
-    const again = h.api.redo();
+    const again = h.redo();
     expect(state(h, again)).toEqual({ ...before, history: before.history });
   });
 
@@ -108,7 +108,7 @@ describe('opens are atomic', () => {
     const h = headless();
     h.preset('pf-smep');
     h.act({ t: 'cpu', cpu: { smap: true } });
-    const good = h.api.fragment();
+    const good = h.fragment();
     const fresh = headless();
     expect(fresh.api.openLink(good.slice(0, good.length - 6)).ok).toBe(false);
     const cases: [string, string][] = [
@@ -189,7 +189,7 @@ describe('links and reloads reproduce exactly', () => {
     h.act({ t: 'seek', at: 3 });
     const shown = h.act({ t: 'access', access: { op: 'write' } });
     h.api.setView({ step: -1, walk: 'hardware', walkStep: 2 });
-    const frag = h.api.fragment();
+    const frag = h.fragment();
     const other = headless();
     const opened = other.link(frag);
     expect(summary(opened)).toEqual(summary(shown));
@@ -200,16 +200,16 @@ describe('links and reloads reproduce exactly', () => {
     const b = await reloaded.api.boot('', null);
     expect(summary(b.snapshot)).toEqual(summary(shown));
     expect(b.snapshot.history).toEqual({ at: 3, size: 3 });
-    expect(summary(reloaded.api.undo())).toEqual(summary(h.api.undo()));
+    expect(summary(reloaded.undo())).toEqual(summary(h.undo()));
   });
 
   it('links are recipes: a preset link and the 4×4 EPT preset at reference 7 fit in 120 characters, a preset plus ten edits in 400', () => {
     const h = headless();
     h.preset('lm4-4k');
-    expect(h.api.fragment().length).toBeLessThanOrEqual(120);
+    expect(h.fragment().length).toBeLessThanOrEqual(120);
     h.preset('ept-4x4');
     h.api.setView({ step: 7 });
-    const ept = h.api.fragment();
+    const ept = h.fragment();
     expect(ept.length).toBeLessThanOrEqual(120);
     expect(headless().link(ept).view.step).toBe(7);
     const s = h.preset('lm4-4k');
@@ -228,7 +228,7 @@ describe('links and reloads reproduce exactly', () => {
     ] as const;
     let last!: Snapshot;
     for (const e of edits) last = h.act(e);
-    const frag = h.api.fragment();
+    const frag = h.fragment();
     expect(frag.length).toBeLessThanOrEqual(400);
     expect(summary(headless().link(frag))).toEqual(summary(last));
   });
@@ -238,7 +238,7 @@ describe('links and reloads reproduce exactly', () => {
     const line = vectors('walk-public.jsonl').split('\n')[42];
     const s = h.ok(h.api.openFile(line, 'one.json'));
     if (!('opened' in s)) throw new Error('opened');
-    const again = headless().link(h.api.fragment());
+    const again = headless().link(h.fragment());
     expect(summary(again)).toEqual(summary(s.opened));
   });
 
@@ -248,7 +248,7 @@ describe('links and reloads reproduce exactly', () => {
     h.preset('pf-pkey');
     await h.api.whenSaved();
     const saved = JSON.stringify(persist.value);
-    const frag = h.api.fragment();
+    const frag = h.fragment();
     const b = await headless(persist).api.boot('#' + frag.slice(0, frag.length - 9), null);
     expect(b.link).toMatchObject({ problem: { field: 'link.data' }, text: frag.slice(0, frag.length - 9) });
     expect(b.snapshot.doc.title).toBe('Protection key denies a write');
@@ -261,7 +261,7 @@ describe('links and reloads reproduce exactly', () => {
     h.preset('pf-smap');
     h.act({ t: 'cpu', cpu: { ac: true } });
     await h.api.whenSaved();
-    const b = await headless(persist).api.boot('#' + h.api.fragment(), null);
+    const b = await headless(persist).api.boot('#' + h.fragment(), null);
     expect(b.snapshot.history).toEqual({ at: 2, size: 2 });
     expect(b.snapshot.doc.cpu.ac).toBe(true);
   });
@@ -273,7 +273,7 @@ describe('links and reloads reproduce exactly', () => {
     await h.api.whenSaved();
     const link = headless();
     link.preset('pae');
-    const b = await headless(persist).api.boot('#' + link.api.fragment(), null);
+    const b = await headless(persist).api.boot('#' + link.fragment(), null);
     expect(b.snapshot.doc.presetId).toBe('pae');
     expect(b.snapshot.canUndo).toBe(true);
   });

@@ -29,8 +29,10 @@ import {
   type PagingFormat,
   type Scenario,
   type ScenarioJSON,
+  type WalkInput,
 } from '../engine';
 import { resultToJSON } from '../engine/vectors';
+import { PhysMem } from '../engine/memory';
 import { DEFAULT_PRESET_ID } from '../presets';
 import { currentPreset, currentPresets } from '../presets/registry';
 import { decodeLink, encodeLink, prefixed } from '../share/codec';
@@ -45,9 +47,25 @@ import { eptInfo } from './eptInfo';
 import { entryInfo } from './inspect';
 import { compareShadow, compareWalk } from './expect';
 import { readCases, type ParsedCase } from './imports';
+import { DumpError, openDump, type ByteSource, type Dump } from '../engine/dump';
+import { DumpSession, type DumpInfo, type MappingsPage, type ReverseAnswer } from './dumpSession';
+import { walkCase, walkText } from './walkText';
+import type { GuestSource } from './doc/materialize';
 import { nestedResult, shadowResult, walkResult } from './result';
 import { opText } from './shadowSession';
 import type { AddressLayout, DocInfo, EntryInfo, FileAnswer, Intent, PresetInfo, Problem, Result, SavedState, Snapshot } from './types';
+
+/** A dump's fingerprint: its size and its first 64 KiB (ELF header, program headers, the vCPU notes). */
+function fingerprint(src: ByteSource): string {
+  const head = src.read(0, Math.min(src.size, 65536));
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ src.size;
+  for (let i = 0; i < head.length; i++) {
+    h1 = Math.imul(h1 ^ head[i], 0x01000193);
+    h2 = Math.imul(h2 ^ head[head.length - 1 - i], 0x5bd1e995);
+  }
+  return `${(h1 >>> 0).toString(16)}${(h2 >>> 0).toString(16)}-${src.size.toString(16)}`;
+}
 
 const problemOf = (e: unknown, prefix = ''): Problem =>
   e instanceof ScenarioError
@@ -64,6 +82,16 @@ export class Session {
   private pendingFile: { name: string; cases: ParsedCase[] } | null = null;
   /** The state the last snapshot drew (a new one resets folds and the selection). */
   private shownDoc: Doc | null = null;
+  /** QEMU dumps opened here, by fingerprint (the document names them; the worker holds the files). */
+  private dumps = new Map<string, { dump: Dump; name: string; size: number }>();
+  /** The dump views (leaves, folds, reverse map) for the dump and options last asked about. */
+  private dumpViews: { key: string; views: DumpSession } | null = null;
+  /** A dump the restored history was looking at whose file is not here yet. */
+  missingDump: { id: string; name: string; size: number } | null = null;
+  private src: GuestSource = {
+    guestNow: (st) => this.live.guestNow(st),
+    dump: (id) => this.dumps.get(id)?.dump ?? null,
+  };
 
   presets(): PresetInfo[] {
     return currentPresets().map((p) => ({ id: p.id, title: p.title, paragraph: p.paragraph, group: p.group }));
@@ -118,7 +146,18 @@ export class Session {
       const sv = saved as SavedState;
       const docs = sv.docs.map((d, i) => parseDoc(d, `saved.docs[${i}]`));
       if (docs.length === 0) throw new ScenarioError('saved.docs', 'is empty');
-      const at = Math.max(0, Math.min(Number.isInteger(sv.at) ? sv.at : docs.length - 1, docs.length - 1));
+      let at = Math.max(0, Math.min(Number.isInteger(sv.at) ? sv.at : docs.length - 1, docs.length - 1));
+      // A dump's file does not survive a reload: show the newest document that needs no file, and remember the dump.
+      const needsFile = (d: Doc) => d.origin.kind === 'dump' && !this.dumps.has(d.origin.id);
+      if (needsFile(docs[at])) {
+        const o = docs[at].origin as Extract<Doc['origin'], { kind: 'dump' }>;
+        this.missingDump = { id: o.id, name: o.name, size: o.size };
+        while (at >= 0 && needsFile(docs[at])) at--;
+        if (at < 0) {
+          this.history.restore(docs, docs.length - 1);
+          return this.openPreset();
+        }
+      }
       const state = this.materialize(docs[at], 'saved');
       const built = this.check(docs[at], state);
       if (!built.ok) return built;
@@ -157,9 +196,9 @@ export class Session {
 
   /** The state a document stands for: its origin, then each change in order. Errors name the field. */
   private materialize(doc: Doc, source: string): State {
-    let s = prefixed(`${source}.${doc.origin.kind === 'preset' ? 'preset' : 'case'}`, () => baseState(doc.origin));
+    let s = prefixed(`${source}.${doc.origin.kind === 'preset' ? 'preset' : doc.origin.kind === 'dump' ? 'dump' : 'case'}`, () => baseState(doc.origin, this.src));
     doc.actions.forEach((a, i) => {
-      s = prefixed(`${source}.changes[${i}]`, () => applyAction(s, a, this.live));
+      s = prefixed(`${source}.changes[${i}]`, () => applyAction(s, a, this.src));
     });
     return s;
   }
@@ -175,7 +214,7 @@ export class Session {
     let next: State;
     try {
       action = this.toAction(intent, prev);
-      next = applyAction(prev, action, this.live);
+      next = applyAction(prev, action, this.src);
     } catch (e) {
       return fail(problemOf(e));
     }
@@ -187,14 +226,23 @@ export class Session {
     return { ok: true, value: this.finish(built.value) };
   }
 
-  undo(): Snapshot {
-    this.history.undo();
-    return this.snapshot();
+  undo(): Result<Snapshot> {
+    return this.move(() => this.history.undo(), () => this.history.redo());
   }
 
-  redo(): Snapshot {
-    this.history.redo();
-    return this.snapshot();
+  redo(): Result<Snapshot> {
+    return this.move(() => this.history.redo(), () => this.history.undo());
+  }
+
+  /** Move through the history; an entry that cannot be shown (a dump whose file is not here) is not entered. */
+  private move(go: () => unknown, back: () => unknown): Result<Snapshot> {
+    if (go() === null) return { ok: true, value: this.snapshot() };
+    try {
+      return { ok: true, value: this.snapshot() };
+    } catch (e) {
+      back();
+      return fail(problemOf(e));
+    }
   }
 
   /** What is shown of the current document (the step): kept with it for links, reloads and undo. */
@@ -231,20 +279,46 @@ export class Session {
     return entryInfo(s, { ...loc, tableId: id, index });
   }
 
-  /** The export: a FORMAT.md walk case of the guest as it is now, with `expect` computed by the engine. */
+  /**
+   * The export: a FORMAT.md walk case of the guest as it is now, with
+   * `expect` computed by the engine. A dump exports the entries this walk
+   * read (not the whole file).
+   */
   exportCase(): string {
     const cur = this.need();
     const st = this.stateOf(cur);
     const s = this.scenarioOf(st);
-    const id = st.presetId ?? (cur.doc.origin.kind !== 'preset' ? cur.doc.origin.title : '') ?? '';
-    const json: ScenarioJSON & { expect?: unknown } = { id: id || 'pagoda-scenario', ...scenarioToJSON(s, st.access) };
+    const o = cur.doc.origin;
+    const id = st.presetId ?? (o.kind === 'preset' ? '' : o.kind === 'dump' ? o.name : o.title);
+    const json: ScenarioJSON & { expect?: unknown } = { id: id || 'pagoda-scenario', ...(s.memory instanceof PhysMem ? scenarioToJSON(s as Scenario, st.access) : walkCase(s, st.access)) };
     json.expect = resultToJSON(translate(s, st.access));
     return JSON.stringify(json, null, 1) + '\n';
   }
 
-  /** The share fragment (without '#') of the current document and view. */
-  fragment(): string {
-    return encodeLink(this.need().doc);
+  /**
+   * The share link of the current document and view (without '#'). A dump
+   * cannot travel in a link: its link is a small scenario of the entries the
+   * walk read, said so in `note`, and it does not go into the address bar.
+   */
+  fragment(): { link: string; urlable: boolean; note: string | null } {
+    const cur = this.need();
+    const o = cur.doc.origin;
+    if (o.kind !== 'dump') return { link: encodeLink(cur.doc), urlable: true, note: null };
+    const st = this.stateOf(cur);
+    const c = walkCase(this.scenarioOf(st), st.access);
+    const n = Object.keys(c.memory).length;
+    const title = `${o.name}: ${c.access!.va}`;
+    return {
+      link: encodeLink({ origin: { kind: 'case', case: { id: title, ...c }, title }, actions: [], view: cur.doc.view }),
+      urlable: false,
+      note: `This link holds the ${n} entr${n === 1 ? 'y' : 'ies'} this walk read from ${o.name} (with vCPU ${st.dump!.options.cpu ?? 0}'s registers), not the whole dump: it reopens this walk, but other addresses will not translate as in the dump.`,
+    };
+  }
+
+  /** The current walk as plain text (one line per reference, then the outcome), for a mailing-list message. */
+  walkText(): string {
+    const snap = this.snapshot();
+    return walkText(snap);
   }
 
   /** The whole history, for the saved state. */
@@ -268,9 +342,9 @@ export class Session {
     return e.state;
   }
 
-  /** The scenario the walk and the drawing use: the guest as it is now (after any shadow operations). */
-  private scenarioOf(s: State): Scenario {
-    return s.shadow ? this.live.guestNow(s) : s.scenario;
+  /** What the walk and the drawing read: the guest as it is now (after any shadow operations; a dump's file in place). */
+  private scenarioOf(s: State): WalkInput {
+    return s.input ?? (s.shadow ? this.live.guestNow(s) : s.scenario);
   }
 
   snapshot(): Snapshot {
@@ -324,7 +398,71 @@ export class Session {
     };
   }
 
-  private docInfo(doc: Doc, st: State, scenario: Scenario, cs: DocInfo['corners'], names: DocInfo['spaces']): DocInfo {
+  // ——— Dumps ———
+
+  /**
+   * Open a QEMU dump from its bytes (the worker's File, a file in Node). The
+   * same file chosen again after a reload goes back to where the history was.
+   */
+  openDump(src: ByteSource, name: string): Result<Snapshot> {
+    let dump: Dump;
+    try {
+      dump = openDump(src);
+    } catch (e) {
+      if (e instanceof DumpError) return fail({ field: name, message: e.message });
+      throw e;
+    }
+    const id = fingerprint(src);
+    this.dumps.set(id, { dump, name, size: src.size });
+    if (this.missingDump?.id === id) {
+      const at = this.history.lastIndexWhere((d) => d.origin.kind === 'dump' && d.origin.id === id);
+      this.missingDump = null;
+      if (at >= 0) {
+        this.history.jump(at);
+        return { ok: true, value: this.snapshot() };
+      }
+    }
+    return this.open({ origin: { kind: 'dump', id, name, size: src.size }, actions: [], view: { step: -1 } }, name);
+  }
+
+  /** The dump views for a dump state (built once per dump, vCPU and assumptions). */
+  private views(st: State): DumpSession {
+    const d = st.dump!;
+    const key = `${d.id}|${JSON.stringify(d.options)}`;
+    if (this.dumpViews?.key !== key) {
+      const views = new DumpSession();
+      const r = views.attach(this.dumps.get(d.id)!.dump, d.options);
+      if (!r.ok) throw new ScenarioError(r.problem.field, r.problem.message);
+      this.dumpViews = { key, views };
+    }
+    return this.dumpViews.views;
+  }
+
+  private dumpInfo(st: State): DumpInfo & { name: string; size: number } {
+    return { ...this.views(st).info(), name: st.dump!.name, size: st.dump!.size };
+  }
+
+  private currentDump(): State | null {
+    const cur = this.history.current;
+    const st = cur ? this.stateOf(cur) : null;
+    return st && st.dump ? st : null;
+  }
+
+  /** A page of the folded address space of the current dump. */
+  mappings(filter: 'all' | 'user' | 'kernel', offset: number, limit: number): Result<MappingsPage> {
+    const st = this.currentDump();
+    if (!st) return fail({ field: 'mappings', message: 'the address-space view is for QEMU dumps' });
+    return { ok: true, value: this.views(st).mappings(filter, offset, limit) };
+  }
+
+  /** Every linear address that maps physical `pa` in the current dump. */
+  reverse(pa: string): Result<ReverseAnswer> {
+    const st = this.currentDump();
+    if (!st) return fail({ field: 'reverse', message: 'the reverse map is for QEMU dumps' });
+    return this.views(st).reverse(pa);
+  }
+
+  private docInfo(doc: Doc, st: State, scenario: WalkInput, cs: DocInfo['corners'], names: DocInfo['spaces']): DocInfo {
     const o: Origin = doc.origin;
     let expect: DocInfo['expect'] = null;
     // The case's expectation holds for the case as imported: a walk case with no change, a shadow case stepped through its own operations.
@@ -346,6 +484,7 @@ export class Session {
       spaces: names,
       corners: cs,
       expect,
+      dump: st.dump ? this.dumpInfo(st) : null,
       changes: doc.actions.filter((a) => a.t !== 'seek' && a.t !== 'access').length,
     };
   }
@@ -370,7 +509,7 @@ function checkedValue(value: string, loc: EntryLocation): string {
 }
 
 /** The entry's value with one decoded field replaced (Address goes through the format's frame encoding). */
-function withField(s: Scenario, loc: EntryLocation, name: string, value: string): string {
+function withField(s: WalkInput, loc: EntryLocation, name: string, value: string): string {
   const lo = s.memory.read32(loc.addr);
   const hi = loc.bytes === 8 ? s.memory.read32(loc.addr + 4) : 0;
   const d = decodeEntry(loc.format, loc.level, lo, hi);

@@ -21,6 +21,9 @@ export function headless(persist = new MemoryPersist()) {
     preset: (id: string): Snapshot => ok(api.openPreset(id)),
     act: (i: Intent): Snapshot => ok(api.act(i)),
     link: (frag: string): Snapshot => ok(api.openLink(frag)),
+    undo: (): Snapshot => ok(api.undo()),
+    redo: (): Snapshot => ok(api.redo()),
+    fragment: (): string => api.fragment().link,
     ok,
   };
 }

@@ -5,6 +5,7 @@
 import type { AccessJSON, BitGroup, BitRole, BitSpan, CpuJSON, DecodedBit, EntryField, EntryKind, EptJSON, Trace } from '../engine';
 import type { Action, Doc, View, VirtMode } from './doc/types';
 import type { ShadowView } from './shadowTypes';
+import type { DumpInfo } from './dumpSession';
 
 export type { AccessJSON, BitGroup, BitRole, BitSpan, CpuJSON, EptJSON, Trace, EntryField, EntryKind, Action, Doc, View, VirtMode };
 
@@ -106,7 +107,9 @@ export interface DocInfo {
   /** The preset it started from (the picker shows it), or null. */
   presetId: string | null;
   paragraph: string | null;
-  origin: 'preset' | 'case' | 'shadow-case';
+  origin: 'preset' | 'case' | 'shadow-case' | 'dump';
+  /** A QEMU dump's facts: file, vCPUs and registers, what was assumed, where QEMU departs from the SDM, the address space's size. */
+  dump: (DumpInfo & { name: string; size: number }) | null;
   virt: VirtMode;
   /** The guest's CPU state (L2's under nested EPT). */
   cpu: CpuJSON;

@@ -61,6 +61,18 @@ export class History {
     return this.entries[++this.at];
   }
 
+  /** The newest entry whose document matches, or -1. */
+  lastIndexWhere(pred: (d: Doc) => boolean): number {
+    for (let i = this.entries.length - 1; i >= 0; i--) if (pred(this.entries[i].doc)) return i;
+    return -1;
+  }
+
+  /** Make entry `i` current (returning to a document the restored history already holds; no new entry). */
+  jump(i: number): Entry {
+    this.at = Math.max(0, Math.min(i, this.entries.length - 1));
+    return this.entries[this.at];
+  }
+
   /** Record what is shown of the current document (its view), without a new entry. */
   setView(view: View): void {
     const e = this.current;

@@ -27,10 +27,14 @@ import {
   type CpuState,
   type Scenario,
   type U64,
+  type WalkInput,
 } from '../../engine';
+import { PhysMem } from '../../engine/memory';
 import { parseShadowCase } from '../../engine/shadow';
 import { GUEST_SLOTS, L1_SLOTS, type GuestOp, type NestedSetup, type ShadowSetup } from '../../presets/shadow';
 import { currentPreset, presetAt } from '../../presets/registry';
+import type { Dump } from '../../engine/dump';
+import { applyDumpChange, baseDump, type DumpPart } from './dumpState';
 import type { Action, OpJSON, Origin, VirtMode } from './types';
 
 export interface ShadowPart {
@@ -49,8 +53,15 @@ export interface State {
   /** The preset the document started from, if any. */
   presetId: string | null;
   paragraph: string | null;
-  /** Native and EPT modes: the scenario. Under a shadow MMU: the guest at the start of the run (see live.ts for the guest now). */
+  /**
+   * Native and EPT modes: the scenario. Under a shadow MMU: the guest at the
+   * start of the run (see live.ts for the guest now). A dump's guest reads
+   * the file in place (its memory is not a Scenario's editable PhysMem).
+   */
   scenario: Scenario;
+  /** A QEMU dump's vCPU and assumptions, when the document started from one (then `input` is what the walk reads). */
+  dump: DumpPart | null;
+  input: WalkInput | null;
   access: Access;
   /** The 64-bit address a switch to 32-bit paging cut to its low half; restored on the way back. */
   vaCut: U64 | null;
@@ -62,9 +73,11 @@ export interface State {
   expect: unknown;
 }
 
-/** What the fold needs from the session: the guest as the shadow MMU has it after a state's operations. */
+/** What the fold needs from the session: the guest as the shadow MMU has it after a state's operations, and the dumps it holds. */
 export interface GuestSource {
   guestNow(s: State): Scenario;
+  /** An open dump by id, or null when its file is not here (after a reload, until it is chosen again). */
+  dump(id: string): Dump | null;
 }
 
 const DEFAULT_ACCESS: Access = { va: { lo: 0, hi: 0 }, op: 'read', cpl: 0, implicit: false };
@@ -73,19 +86,29 @@ const u64 = (v: bigint): U64 => ({ lo: Number(v & 0xffffffffn), hi: Number((v >>
 const num = (u: U64): number => u.hi * 4294967296 + u.lo;
 
 /** The state an origin starts in. */
-export function baseState(o: Origin): State {
+export function baseState(o: Origin, src?: Pick<GuestSource, 'dump'>): State {
+  const plain = { dump: null, input: null };
   switch (o.kind) {
+    case 'dump': {
+      const d = src?.dump(o.id) ?? null;
+      if (d === null) throw new ScenarioError('dump', `the QEMU dump “${o.name}” is not open here: a page cannot reopen a file by itself, so choose it again with Import`);
+      const { part, input, access } = baseDump(o, d);
+      // The editable-scenario slot gets no memory: everything reads `input`, which reads the file.
+      const empty = new PhysMem();
+      return { title: o.name, presetId: null, paragraph: null, scenario: { ...input, memory: empty }, dump: part, input, access, vaCut: null, virt: 'none', shadow: null, spaces: null, expect: undefined };
+    }
     case 'preset': {
       const p = presetAt(o.id, o.v);
       if (!p) throw new ScenarioError('origin', `there is no preset "${o.id}" at version ${o.v}`);
       const blank = { title: p.title, presetId: p.id, paragraph: p.paragraph, vaCut: null, expect: undefined };
       if (!p.shadow) {
         const { scenario, access } = p.build();
-        return { ...blank, scenario, access, virt: scenario.ept ? 'ept' : 'none', shadow: null, spaces: null };
+        return { ...blank, ...plain, scenario, access, virt: scenario.ept ? 'ept' : 'none', shadow: null, spaces: null };
       }
       const setup = p.build();
       return {
         ...blank,
+        ...plain,
         scenario: setup.scenario,
         access: setup.access,
         virt: setup.mode,
@@ -97,7 +120,7 @@ export function baseState(o: Origin): State {
       const c = parseWalkCase(o.case);
       const s = c.scenario;
       const p = o.preset ? currentPreset(o.preset) : undefined;
-      return { title: o.title, presetId: p ? p.id : null, paragraph: p ? p.paragraph : null, scenario: s, access: c.access ?? DEFAULT_ACCESS, vaCut: null, virt: s.ept ? 'ept' : 'none', shadow: null, spaces: null, expect: c.expect };
+      return { ...plain, title: o.title, presetId: p ? p.id : null, paragraph: p ? p.paragraph : null, scenario: s, access: c.access ?? DEFAULT_ACCESS, vaCut: null, virt: s.ept ? 'ept' : 'none', shadow: null, spaces: null, expect: c.expect };
     }
     case 'shadow-case': {
       const c = parseShadowCase(o.case);
@@ -125,7 +148,7 @@ export function baseState(o: Origin): State {
       const access: Access = first && first.op === 'access' ? { va: first.va, op: (['read', 'write', 'fetch'] as const)[first.kind], cpl: first.cpl, implicit: first.implicit } : DEFAULT_ACCESS;
       const scenario: Scenario = { cpu: c.cpu, ept: null, memory: c.memory };
       const setup: ShadowSetup = { mode: 'shadow', scenario, access, spaces, slots: c.slots, script };
-      return { title: o.title, presetId: null, paragraph: null, scenario, access, vaCut: null, virt: 'shadow', shadow: { setup, ops: script, at: 0, access0: access }, spaces, expect: c.expect };
+      return { ...plain, title: o.title, presetId: null, paragraph: null, scenario, access, vaCut: null, virt: 'shadow', shadow: { setup, ops: script, at: 0, access0: access }, spaces, expect: c.expect };
     }
   }
 }
@@ -143,6 +166,12 @@ function expectNote(e: unknown): string {
 
 /** Apply one action; throws a ScenarioError naming the field (relative to the action). */
 export function applyAction(s: State, a: Action, src: GuestSource): State {
+  if (s.dump !== null && a.t !== 'access') {
+    const d = src.dump(s.dump.id);
+    if (d === null) throw new ScenarioError('dump', `the QEMU dump “${s.dump.name}” is not open here: choose it again with Import`);
+    const { part, input } = applyDumpChange(s.dump, d, a, s.input!);
+    return { ...s, dump: part, input, scenario: { ...s.scenario, cpu: input.cpu }, access: parseAccess(accessToJSON(s.access), input.cpu.paging) };
+  }
   switch (a.t) {
     case 'cpu':
       return editGuest(s, src, (g) => ({ ...g, cpu: patchCpu(g.cpu, a.cpu) }));
@@ -180,6 +209,8 @@ export function applyAction(s: State, a: Action, src: GuestSource): State {
       const access = op.kind === 'access' ? { va: u64(op.va), op: op.op, cpl: op.cpl, implicit: op.implicit ?? false } : s.access;
       return { ...s, access, vaCut: null, shadow: { ...sh, ops: [...sh.ops.slice(0, sh.at), op], at: sh.at + 1 } };
     }
+    case 'vcpu':
+      throw new ScenarioError('vcpu', 'only a QEMU dump has vCPUs to choose from');
     case 'seek': {
       const sh = needShadow(s, 'seek');
       if (!Number.isInteger(a.at) || a.at < 0 || a.at > sh.ops.length) throw new ScenarioError('seek.at', `must be a whole number from 0 to ${sh.ops.length} (the operations in the list)`);

@@ -30,7 +30,13 @@ export type Origin =
    */
   | { kind: 'case'; case: ScenarioJSON & { expect?: unknown }; title: string; preset?: string }
   /** A shadow case from a vector file: opens in its shadow view with its operations to step through. */
-  | { kind: 'shadow-case'; case: ShadowCaseJSON; title: string };
+  | { kind: 'shadow-case'; case: ShadowCaseJSON; title: string }
+  /**
+   * A QEMU dump-guest-memory file, read in place: the worker holds the file,
+   * the document names it (`id` fingerprints its headers, so the same file
+   * is recognised when it is chosen again after a reload).
+   */
+  | { kind: 'dump'; id: string; name: string; size: number };
 
 export type VirtMode = 'none' | 'ept' | 'shadow' | 'nested';
 
@@ -66,7 +72,9 @@ export type Action =
   /** Run a guest operation under the shadow MMU (it replaces any operations after the current one). */
   | { t: 'op'; op: OpJSON }
   /** Move to operation `at` of the shadow MMU's list (0 = before the first): runs or rewinds operations. */
-  | { t: 'seek'; at: number };
+  | { t: 'seek'; at: number }
+  /** A dump's vCPU whose registers (CR0, CR3, CR4, RFLAGS) the walk uses. */
+  | { t: 'vcpu'; n: number };
 
 export type ShadowWalkKind = 'hardware' | 'guest' | 'retry' | 'hang';
 

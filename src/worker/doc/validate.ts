@@ -63,9 +63,13 @@ export function parseOrigin(v: unknown, field: string): Origin {
       if (!isObj(o.case)) throw new ScenarioError(`${field}.case`, 'must be a shadow case object');
       return { kind: 'shadow-case', case: o.case as unknown as ShadowCaseJSON, title: str(o.title, `${field}.title`) };
     }
+    case 'dump': {
+      const o = obj(v, field, ['kind', 'id', 'name', 'size']);
+      return { kind: 'dump', id: str(o.id, `${field}.id`, 80), name: str(o.name, `${field}.name`, 400), size: int(o.size, `${field}.size`, 0, Number.MAX_SAFE_INTEGER) };
+    }
     default:
       if (!isObj(v)) throw new ScenarioError(field, 'must be an object');
-      throw new ScenarioError(`${field}.kind`, 'must be "preset", "case" or "shadow-case"');
+      throw new ScenarioError(`${field}.kind`, 'must be "preset", "case", "shadow-case" or "dump"');
   }
 }
 
@@ -148,9 +152,13 @@ export function parseAction(v: unknown, field: string): Action {
       const o = obj(v, field, ['t', 'at']);
       return { t, at: int(o.at, `${field}.at`, 0, 100_000) };
     }
+    case 'vcpu': {
+      const o = obj(v, field, ['t', 'n']);
+      return { t, n: int(o.n, `${field}.n`, 0, 4096) };
+    }
     default:
       if (!isObj(v)) throw new ScenarioError(field, 'must be an object');
-      throw new ScenarioError(`${field}.t`, 'is not a known change (cpu, paging, la57, virt, ept5, ept, mem, access, op, seek)');
+      throw new ScenarioError(`${field}.t`, 'is not a known change (cpu, paging, la57, virt, ept5, ept, mem, access, op, seek, vcpu)');
   }
 }
 
