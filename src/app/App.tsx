@@ -5,6 +5,8 @@ import { handleKey } from './actions';
 import { useApp, useAppStore } from './context';
 import { CpuControls, PresetInfo, VirtualizationControls } from './Controls';
 import { Header } from './Header';
+import { AddressSpace } from './AddressSpace';
+import { DumpPanel } from './DumpPanel';
 import { ExpectPanel } from './ExpectPanel';
 import { Inspector } from './Inspector';
 import { TreeCanvas } from './tree/TreeCanvas';
@@ -33,6 +35,7 @@ export function App() {
       <div className="layout">
         <aside className="controls-panel" aria-label="Scenario and controls">
           <PresetInfo />
+          <DumpPanel />
           <CpuControls />
           <VirtualizationControls />
         </aside>
@@ -53,6 +56,7 @@ export function App() {
           ) : (
             <>
               <TreeCanvas />
+              <AddressSpace />
               <WalkGrid />
             </>
           )}

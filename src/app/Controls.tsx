@@ -96,6 +96,7 @@ function Group({ title, children }: { title: string; children: ReactNode }) {
 
 export function CpuControls() {
   const cpu = useApp((s) => s.doc?.cpu ?? null);
+  const dump = useApp((s) => s.doc?.origin === 'dump');
   const act = useApp((s) => s.act);
   if (!cpu) return null;
   const long = cpu.paging === '4' || cpu.paging === '5';
@@ -103,7 +104,7 @@ export function CpuControls() {
     <Group title="CPU">
       <label className="select">
         <span>Paging mode</span>
-        <select value={cpu.paging} onChange={(e) => void act({ t: 'paging', paging: e.target.value as CpuJSON['paging'] })}>
+        <select value={cpu.paging} disabled={dump} title={dump ? 'From the vCPU’s CR0, CR4 and the dump’s e_machine' : undefined} onChange={(e) => void act({ t: 'paging', paging: e.target.value as CpuJSON['paging'] })}>
           {MODES.map(([v, l]) => (
             <option key={v} value={v}>
               {l}
@@ -115,7 +116,7 @@ export function CpuControls() {
         label="LA57"
         hint="CR4.LA57: 5-level paging. On: a PML5 is inserted whose entries 0 and 511 point to the PML4."
         checked={cpu.paging === '5'}
-        disabled={!long}
+        disabled={!long || dump}
         describedBy="la57-hint"
         onChange={(on) => act({ t: 'la57', on })}
       />
@@ -160,7 +161,7 @@ function EptPanel() {
 }
 
 export function VirtualizationControls() {
-  const { ept, virt } = useAppShallow((s) => ({ ept: s.doc?.ept ?? null, virt: s.doc?.virt ?? null }));
+  const { ept, virt, dump } = useAppShallow((s) => ({ ept: s.doc?.ept ?? null, virt: s.doc?.virt ?? null, dump: s.doc?.origin === 'dump' }));
   const act = useApp((s) => s.act);
   const [mode, run] = usePending<string>(virt ?? 'none');
   if (!virt) return null;
@@ -170,11 +171,12 @@ export function VirtualizationControls() {
       <div role="radiogroup" aria-label="Virtualization" className="radio-row">
         {VIRTUALIZATION.map((v) => (
           <label key={v.id} className="check">
-            <input type="radio" name="virtualization" checked={mode === v.id} onChange={() => run(v.id, () => act({ t: 'virt', mode: v.id }))} />
+            <input type="radio" name="virtualization" checked={mode === v.id} disabled={dump && v.id !== 'none'} onChange={() => run(v.id, () => act({ t: 'virt', mode: v.id }))} />
             {v.label}
           </label>
         ))}
       </div>
+      {dump && <p className="hint small">A dump is the guest’s own memory, read in place: Copy link makes a scenario of this walk’s entries, which can run under EPT or a shadow MMU.</p>}
       {nested && <p className="hint small">The guest runs as L2 under a hypervisor L1, whose EPT for it (EPT12) is set here; KVM shadows it as EPT02.</p>}
       <Check label="EPT5" hint="5-level EPT: an EPT PML5 is inserted whose entry 0 points to the EPT PML4." checked={ept?.levels === 5} disabled={!ept} onChange={(on) => act({ t: 'ept5', on })} />
       <Check label="EPT A/D" hint="EPTP bit 6: EPT accessed/dirty flags; guest table accesses count as writes" checked={ept?.ad ?? false} disabled={!ept} onChange={(on) => act({ t: 'ept', ept: { ad: on } })} />
@@ -200,7 +202,14 @@ export function PresetInfo() {
   return (
     <section className="preset-info" aria-labelledby="preset-h">
       <h2 id="preset-h">{doc.title}</h2>
-      <p>{doc.paragraph ?? (doc.origin === 'shadow-case' ? 'A shadow case from a vector file: step through its operations; each shows what the case expects beside what the shadow MMU does.' : 'An imported or shared scenario. Edit any entry, toggle the controls, or pick a preset above.')}</p>
+      <p>
+        {doc.paragraph ??
+          (doc.origin === 'shadow-case'
+            ? 'A shadow case from a vector file: step through its operations; each shows what the case expects beside what the shadow MMU does.'
+            : doc.origin === 'dump'
+              ? 'The memory of a running guest, as QEMU dumped it: translate any address, browse the folded address space, or find every linear address that maps a physical one.'
+              : 'An imported or shared scenario. Edit any entry, toggle the controls, or pick a preset above.')}
+      </p>
       {doc.changes > 0 && doc.paragraph && <p className="hint small">Changed since the preset opened ({doc.changes} change{doc.changes === 1 ? '' : 's'}): the paragraph describes the preset as it opened.</p>}
     </section>
   );

@@ -119,7 +119,11 @@ export const createDocSlice =
       });
       get().syncShadowView(s.view);
       if (s.layout && (!sameDoc || !prev.layout)) get().requestFit();
-      void get().refreshEntry();
+      // The inspector follows the walk: a new walk selects the entry its shown step reads.
+      const target = get().step > 0 ? s.targets[get().step - 1] : undefined;
+      const walkChanged = prev.trace?.va !== s.trace.va || prev.targets.length !== s.targets.length || prev.targets.some((t, i) => t.tableId !== s.targets[i]?.tableId || t.index !== s.targets[i]?.index);
+      if (target && walkChanged) void get().select(target);
+      else void get().refreshEntry();
       void get().markSaved();
     };
 

@@ -14,8 +14,17 @@ const pad = (i: number, count: number) => i.toString(16).padStart(count > 16 ? 3
 
 export const TableNode = memo(function TableNode({ node: n, detailed, expanded, onSelect, onExpand }: Props) {
   const count = n.count;
+  // Zoomed out, a table is a block coloured by how full it is (a real kernel has thousands of tables).
+  const occ = n.count > 0 ? n.present / n.count : 0;
+  const block = detailed ? undefined : `color-mix(in srgb, var(--lv${Math.min(5, Math.max(1, n.level))}) ${Math.round(12 + 88 * occ)}%, var(--panel))`;
   return (
-    <div className={`tnode ${n.tree} lv${n.level}`} style={{ transform: `translate(${n.x}px, ${n.y}px)`, width: n.w, height: n.h }} data-table={n.id}>
+    <div
+      className={`tnode ${n.tree} lv${n.level}${detailed ? '' : ' block'}`}
+      style={{ transform: `translate(${n.x}px, ${n.y}px)`, width: n.w, height: n.h, ...(block ? { background: block } : {}) }}
+      data-table={n.id}
+      data-occupancy={Math.round(occ * 100)}
+      title={detailed ? undefined : `${n.name} ${n.base}: ${n.present} of ${n.count} entries present (${Math.round(occ * 100)} %)`}
+    >
       <div className="tnode-head" title={`${n.present} present entr${n.present === 1 ? 'y' : 'ies'}`}>
         <span className="tname">{n.name}</span>
         <span className="mono tbase">{n.base}</span>
