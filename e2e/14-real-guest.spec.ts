@@ -57,4 +57,26 @@ test.describe('14. a real guest’s dump', () => {
     await expect(other.getByRole('status', { name: 'Translation result' })).toContainText(plus(pa));
     await app.shot('dump-5-level');
   });
+
+  test('after a reload the dump must be chosen again, and Pagoda says so; chosen again, it returns to the address that was shown', async ({ app, page }) => {
+    test.setTimeout(240_000);
+    const file = await ensureGuestDump('5');
+    await app.open();
+    await app.preset('Protection key denies a write');
+    await page.getByLabel('Import file').setInputFiles(file);
+    await expect(page.getByRole('heading', { name: 'guest-5.elf' })).toBeVisible({ timeout: 30_000 });
+    const space = page.getByRole('region', { name: 'Address space' });
+    await space.getByRole('radio', { name: 'Kernel' }).check();
+    await space.getByRole('row').nth(2).getByRole('button').click();
+    const va = await app.address.inputValue();
+    await expect(page.locator('html[data-saved="yes"]')).toHaveCount(1);
+    await page.reload();
+    await expect(app.alert).toContainText('You were looking at the QEMU dump guest-5.elf');
+    await expect(app.alert).toContainText('choose it again with Import');
+    await expect(page.getByRole('heading', { name: 'Protection key denies a write' })).toBeVisible();
+    await page.getByLabel('Import file').setInputFiles(file);
+    await expect(page.getByRole('heading', { name: 'guest-5.elf' })).toBeVisible({ timeout: 30_000 });
+    await expect(app.address).toHaveValue(va);
+    await expect(app.alert).toHaveCount(0);
+  });
 });
