@@ -11,7 +11,7 @@ import { Inflate, deflateSync, strToU8 } from 'fflate';
 import { ScenarioError, parseWalkCase, type ScenarioJSON } from '../engine';
 import { currentPreset } from '../presets/registry';
 import { DEFAULT_NESTED_PRESET } from '../presets/shadow';
-import { parseAction, parseOrigin, parseView } from '../worker/doc/validate';
+import { parseAction, parseLessonRef, parseOrigin, parseView } from '../worker/doc/validate';
 import type { Action, Doc, Origin, View } from '../worker/doc/types';
 import type { Problem, Result } from '../worker/types';
 
@@ -51,6 +51,8 @@ interface Wire {
   cp?: string;
   /** A QEMU dump by name (its file stays on the machine that has it). */
   dp?: { id: string; name: string; size: number };
+  /** The lesson this document is a stop of. */
+  l?: unknown;
   a?: unknown[];
   s?: number;
   w?: string;
@@ -88,6 +90,7 @@ function toWire(d: Doc): Wire {
   if (d.view.step !== -1) w.s = d.view.step;
   if (d.view.walk !== undefined) w.w = d.view.walk;
   if (d.view.walkStep !== undefined) w.ws = d.view.walkStep;
+  if (d.lesson) w.l = d.lesson;
   return w;
 }
 
@@ -169,7 +172,7 @@ export function prefixed<T>(prefix: string, fn: () => T): T {
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const WIRE_KEYS = ['p', 'pv', 'c', 'sc', 'ct', 'cp', 'dp', 'a', 's', 'w', 'ws'];
+const WIRE_KEYS = ['p', 'pv', 'c', 'sc', 'ct', 'cp', 'dp', 'a', 's', 'w', 'ws', 'l'];
 
 function fromWire(json: unknown): Doc {
   if (!isObj(json)) throw new ScenarioError('link', 'the data is not a scenario recipe (an object)');
@@ -187,7 +190,9 @@ function fromWire(json: unknown): Doc {
     { step: json.s ?? -1, ...(json.w !== undefined ? { walk: json.w } : {}), ...(json.ws !== undefined ? { walkStep: json.ws } : {}) },
     'link.view',
   );
-  return { origin, actions, view };
+  const doc: Doc = { origin, actions, view };
+  if (json.l !== undefined) doc.lesson = parseLessonRef(json.l, 'link.lesson');
+  return doc;
 }
 
 /**

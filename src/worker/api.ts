@@ -8,6 +8,7 @@ import { Session } from './session';
 import type { EntryInfo, FileAnswer, Intent, PresetInfo, Problem, Result, Snapshot, View } from './types';
 import { bytesSource, type ByteSource } from '../engine/dump';
 import { fileByteSource } from './dump-source';
+import { BUILTIN_LESSONS } from '../lessons/builtin';
 import type { MappingsPage, ReverseAnswer } from './dumpSession';
 
 /** ELF magic: 0x7f 'E' 'L' 'F'. */
@@ -144,6 +145,20 @@ export function createApi(session = new Session(), persist: Persist = new Memory
       const r = session.openFile(new TextDecoder().decode(bytes), name);
       return changed(r, r.ok && 'opened' in r.value ? r.value.opened.rev : null);
     },
+    openLesson: (id: string, at = 0): Result<Snapshot> => {
+      const r = session.openLesson({ id }, at);
+      return changed(r, revOf(r));
+    },
+    lessonStop: (at: number): Result<Snapshot> => {
+      const r = session.lessonStop(at);
+      return changed(r, revOf(r));
+    },
+    leaveLesson: (): Result<Snapshot> => {
+      const r = session.leaveLesson();
+      return changed(r, revOf(r));
+    },
+    exportLesson: (): Result<string> => session.exportLesson(),
+    lessons: () => BUILTIN_LESSONS.map((l) => ({ id: l.id, title: l.title, stops: l.stops.length })),
     mappings: (filter: 'all' | 'user' | 'kernel', offset = 0, limit = 500): Result<MappingsPage> => session.mappings(filter, offset, limit),
     reverse: (pa: string): Result<ReverseAnswer> => session.reverse(pa),
     walkText: (): string => session.walkText(),

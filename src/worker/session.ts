@@ -40,13 +40,15 @@ import { corners } from './corners';
 import { History } from './doc/history';
 import { LiveShadow } from './doc/live';
 import { applyAction, baseState, type State } from './doc/materialize';
-import type { Action, Doc, Origin, View } from './doc/types';
+import type { Action, Doc, LessonRef, Origin, View } from './doc/types';
 import { parseDoc } from './doc/validate';
 import { Drawing, type EntryLocation } from './drawing';
 import { eptInfo } from './eptInfo';
 import { entryInfo } from './inspect';
 import { compareShadow, compareWalk } from './expect';
 import { readCases, type ParsedCase } from './imports';
+import { parseLesson, type Lesson } from '../lessons/lesson';
+import { builtinLesson } from '../lessons/builtin';
 import { DumpError, openDump, type ByteSource, type Dump } from '../engine/dump';
 import { DumpSession, type DumpInfo, type MappingsPage, type ReverseAnswer } from './dumpSession';
 import { walkCase, walkText } from './walkText';
@@ -114,6 +116,17 @@ export class Session {
 
   /** Import a file: one case opens at once; several are listed to choose from (`openFileCase`). */
   openFile(text: string, name = 'file'): Result<FileAnswer> {
+    // A lesson file (an instructor's own): every stop checked, then the first opened.
+    if (/^\s*\{[^]*"pagodaLesson"/.test(text.slice(0, 4096))) {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (e) {
+        return fail({ field: name, message: `the lesson file is not JSON (${(e as Error).message})` });
+      }
+      const r = this.importLesson(json, name);
+      return r.ok ? { ok: true, value: { opened: r.value } } : r;
+    }
     const r = readCases(text, name);
     if ('problem' in r) return fail(r.problem);
     const ok = r.cases.filter((c) => c.origin !== null);
@@ -219,7 +232,7 @@ export class Session {
       return fail(problemOf(e));
     }
     if (next === prev) return { ok: true, value: this.snapshot() };
-    const doc: Doc = { origin: cur.doc.origin, actions: [...cur.doc.actions, action], view: { step: -1 } };
+    const doc: Doc = { origin: cur.doc.origin, actions: [...cur.doc.actions, action], view: { step: -1 }, ...(cur.doc.lesson ? { lesson: cur.doc.lesson } : {}) };
     const built = this.check(doc, next);
     if (!built.ok) return built;
     this.history.push(doc, next);
@@ -398,6 +411,93 @@ export class Session {
     };
   }
 
+  // ——— Lessons ———
+
+  /** The document a lesson's stop opens (checked whole: preset or link, changes, step). */
+  private stopDoc(lesson: Lesson, at: number, ref: LessonRef): Doc {
+    const stop = lesson.stops[at];
+    const field = `lesson.stops[${at}]`;
+    if (!stop) throw new ScenarioError('lesson', `has no stop ${at + 1} (it has ${lesson.stops.length})`);
+    let base: Doc;
+    if (stop.preset !== undefined) {
+      const p = currentPreset(stop.preset);
+      if (!p) throw new ScenarioError(`${field}.preset`, `there is no preset "${stop.preset}"`);
+      base = { origin: { kind: 'preset', id: p.id, v: p.version }, actions: [], view: { step: -1 } };
+    } else {
+      const d = decodeLink(stop.link!);
+      if (!d.ok) throw new ScenarioError(`${field}.${d.problem.field}`, d.problem.message);
+      base = d.value;
+    }
+    const actions = [...base.actions, ...(stop.changes ?? [])];
+    const draft: Doc = { origin: base.origin, actions, view: base.view };
+    const st = this.materialize(draft, field);
+    const step = stop.step ?? -1;
+    // Under a shadow MMU a stop's step is the operation to stop after.
+    if (st.shadow && step > 0) actions.push({ t: 'seek', at: step });
+    const view = st.shadow ? { step: -1 } : { step };
+    return { origin: base.origin, actions, view, lesson: { ...ref, at, base: actions.length } };
+  }
+
+  /** Open stop `at` of a lesson (a built-in one by id, or an instructor's own). */
+  openLesson(ref: { id: string; def?: Lesson }, at = 0): Result<Snapshot> {
+    const lesson = ref.def ?? builtinLesson(ref.id);
+    if (!lesson) return fail({ field: 'lesson', message: `there is no lesson "${ref.id}"` });
+    let doc: Doc;
+    try {
+      doc = this.stopDoc(lesson, at, { id: lesson.id, ...(ref.def ? { def: ref.def } : {}), at, base: 0 });
+    } catch (e) {
+      return fail(problemOf(e));
+    }
+    return this.open(doc, 'lesson');
+  }
+
+  /** Move to another stop of the current lesson. */
+  lessonStop(at: number): Result<Snapshot> {
+    const l = this.history.current?.doc.lesson;
+    if (!l) return fail({ field: 'lesson', message: 'no lesson is open' });
+    return this.openLesson({ id: l.id, def: l.def }, at);
+  }
+
+  /** Keep exploring without the lesson. */
+  leaveLesson(): Result<Snapshot> {
+    const cur = this.history.current;
+    if (!cur?.doc.lesson) return { ok: true, value: this.snapshot() };
+    const { lesson: _gone, ...doc } = cur.doc;
+    return this.open({ ...doc, view: cur.doc.view }, 'document');
+  }
+
+  /** Import a lesson file: every stop is opened and checked before the first is shown. */
+  importLesson(json: unknown, name: string): Result<Snapshot> {
+    let lesson: Lesson;
+    try {
+      lesson = parseLesson(json, name);
+      lesson.stops.forEach((_s, i) => {
+        const d = this.stopDoc(lesson, i, { id: lesson.id, def: lesson, at: i, base: 0 });
+        const c = this.check(d, this.materialize(d, `${name}.stops[${i}]`), `${name}.stops[${i}]`);
+        if (!c.ok) throw new ScenarioError(c.problem.field, c.problem.message);
+      });
+    } catch (e) {
+      return fail(problemOf(e));
+    }
+    return this.openLesson({ id: lesson.id, def: lesson }, 0);
+  }
+
+  /** The current lesson as a JSON file (a built-in one too: a template to start from). */
+  exportLesson(): Result<string> {
+    const l = this.history.current?.doc.lesson;
+    const lesson = l ? (l.def ?? builtinLesson(l.id)) : undefined;
+    if (!lesson) return fail({ field: 'lesson', message: 'no lesson is open' });
+    return { ok: true, value: JSON.stringify(lesson, null, 1) + '\n' };
+  }
+
+  private lessonInfo(doc: Doc): DocInfo['lesson'] {
+    const l = doc.lesson;
+    const lesson = l ? (l.def ?? builtinLesson(l.id)) : undefined;
+    if (!l || !lesson) return null;
+    const stop = lesson.stops[l.at];
+    return { id: lesson.id, title: lesson.title, at: l.at, count: lesson.stops.length, titles: lesson.stops.map((x) => x.title), stop: { title: stop.title, narration: stop.narration }, changed: doc.actions.length > l.base, builtin: !l.def };
+  }
+
   // ——— Dumps ———
 
   /**
@@ -485,6 +585,7 @@ export class Session {
       corners: cs,
       expect,
       dump: st.dump ? this.dumpInfo(st) : null,
+      lesson: this.lessonInfo(doc),
       changes: doc.actions.filter((a) => a.t !== 'seek' && a.t !== 'access').length,
     };
   }

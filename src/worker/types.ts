@@ -108,6 +108,8 @@ export interface DocInfo {
   presetId: string | null;
   paragraph: string | null;
   origin: 'preset' | 'case' | 'shadow-case' | 'dump';
+  /** The lesson this is a stop of: where in it, the stop's narration, and whether the user changed anything since the stop opened. */
+  lesson: { id: string; title: string; at: number; count: number; titles: string[]; stop: { title: string; narration: string }; changed: boolean; builtin: boolean } | null;
   /** A QEMU dump's facts: file, vCPUs and registers, what was assumed, where QEMU departs from the SDM, the address space's size. */
   dump: (DumpInfo & { name: string; size: number }) | null;
   virt: VirtMode;

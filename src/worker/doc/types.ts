@@ -87,10 +87,20 @@ export interface View {
   walkStep?: number;
 }
 
+/** A lesson the document is a stop of: a built-in one by id, or an instructor's own (its whole text); `base` = changes the stop itself made. */
+export interface LessonRef {
+  id: string;
+  def?: import('../../lessons/lesson').Lesson;
+  at: number;
+  base: number;
+}
+
 export interface Doc {
   origin: Origin;
   actions: Action[];
   view: View;
+  /** Set while the user follows a lesson (each stop opens a document with it; changes keep it). */
+  lesson?: LessonRef;
 }
 
 export const WHOLE: View = { step: -1 };

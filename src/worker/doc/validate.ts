@@ -5,7 +5,8 @@
  * and nothing changes. Trusts nothing; decoded text is only ever data.
  */
 import { ScenarioError, hexField } from '../../engine';
-import type { Action, Doc, OpJSON, Origin, ShadowCaseJSON, View } from './types';
+import { parseLesson } from '../../lessons/lesson';
+import type { Action, Doc, LessonRef, OpJSON, Origin, ShadowCaseJSON, View } from './types';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -174,12 +175,21 @@ export function parseView(v: unknown, field: string): View {
 /** Actions a document may hold (a link with more is refused, not truncated). */
 export const MAX_ACTIONS = 5000;
 
+export function parseLessonRef(v: unknown, field: string): LessonRef {
+  const o = obj(v, field, ['id', 'def', 'at', 'base'], ['id', 'at']);
+  const ref: LessonRef = { id: str(o.id, `${field}.id`, 80), at: int(o.at, `${field}.at`, 0, 10_000), base: o.base === undefined ? 0 : int(o.base, `${field}.base`, 0, MAX_ACTIONS) };
+  if (o.def !== undefined) ref.def = parseLesson(o.def, `${field}.def`);
+  return ref;
+}
+
 export function parseDoc(v: unknown, field: string): Doc {
-  const o = obj(v, field, ['origin', 'actions', 'view'], ['origin']);
+  const o = obj(v, field, ['origin', 'actions', 'view', 'lesson'], ['origin']);
   const origin = parseOrigin(o.origin, `${field}.origin`);
   const raw = o.actions ?? [];
   if (!Array.isArray(raw)) throw new ScenarioError(`${field}.actions`, 'must be a list');
   if (raw.length > MAX_ACTIONS) throw new ScenarioError(`${field}.actions`, `has ${raw.length} changes; at most ${MAX_ACTIONS}`);
   const actions = raw.map((a, i) => parseAction(a, `${field}.actions[${i}]`));
-  return { origin, actions, view: parseView(o.view, `${field}.view`) };
+  const doc: Doc = { origin, actions, view: parseView(o.view, `${field}.view`) };
+  if (o.lesson !== undefined) doc.lesson = parseLessonRef(o.lesson, `${field}.lesson`);
+  return doc;
 }
