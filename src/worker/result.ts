@@ -62,7 +62,7 @@ export function shadowResult(s: State, live: LiveShadow): ResultView {
     };
   }
   // The shadow tables do not allow it: the access would exit to KVM. Run it on a copy to see what KVM does.
-  return afterExit(live.probe(s), `The shadow tables do not allow this ${a.op} of linear ${va} yet (${cpu.exit}): it exits to KVM, which walks the guest's tables`, guestSays);
+  return afterExit(live.probe(s), `The CPU's walk of the shadow tables stops for this ${a.op} of linear ${va} (${cpu.exit}): it exits to KVM, which walks the guest's tables`, guestSays);
 }
 
 function afterExit(r: OpRecord, lead: string, guestSays: string): ResultView {

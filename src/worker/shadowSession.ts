@@ -115,8 +115,14 @@ export class ShadowSession {
       const r = m.root;
       const stale = r === null || (r.sp !== null ? r.sp.invalid : r.pae === null);
       if (stale) return { exit: 'no usable shadow root is loaded' };
-      const pa = m.hwWalk(a.va.lo >>> 0, a.va.hi >>> 0, OP_CODE[a.op], a.cpl === 3, a.implicit);
-      return pa >= 0 ? { hpa: pa } : { exit: 'the shadow tables do not allow it' };
+      const path: { sp: ShadowPage; index: number }[] = [];
+      const pa = m.hwWalk(a.va.lo >>> 0, a.va.hi >>> 0, OP_CODE[a.op], a.cpl === 3, a.implicit, path);
+      if (pa >= 0) return { hpa: pa };
+      // Where the CPU's walk of the shadow tables stopped.
+      const last = path[path.length - 1];
+      if (!last) return { exit: 'the shadow root has no entry for it' };
+      const where = `shadow page #${last.sp.id} (level ${last.sp.level}) entry ${last.index}`;
+      return { exit: last.sp.isPresent(last.index) ? `${where} does not allow a ${a.op} at CPL ${a.cpl}` : `${where} is not present` };
     }
     const w = this.l2walk(a);
     if ('fault' in w) return { fault: w.fault };
