@@ -6,7 +6,7 @@
  * gzipped size of the production JavaScript.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -41,22 +41,6 @@ function bigScenario(): string {
   }
   const json = { id: 'perf-1000-tables', ...scenarioToJSON(b.scenario(), { va: { lo: 0x1234, hi: 0 }, op: 'read', cpl: 0, implicit: false }) };
   return JSON.stringify(json);
-}
-
-/** A QEMU dump of Debian's 5-level kernel with 1 GiB of RAM, made once (cached with the real-guest tests' files). */
-async function ensureBigDump(): Promise<string> {
-  const { cacheDir, GUESTS } = await import('../test/guests/assets');
-  const { Guest } = await import('../test/guests/guest');
-  const path = join(cacheDir, 'dumps', 'guest-5-1g.elf');
-  if (existsSync(path)) return path;
-  const g = await Guest.boot(GUESTS['5'], { memMiB: 1024 });
-  try {
-    await g.dump(`${path}.tmp`);
-    renameSync(`${path}.tmp`, path);
-  } finally {
-    await g.close();
-  }
-  return path;
 }
 
 async function waitForServer(): Promise<void> {
@@ -153,7 +137,8 @@ async function main() {
     const drawn = await page.locator('.tnode').count();
     // 4. A real guest with 1 GiB of RAM (QEMU dump of Debian's 5-level kernel, booted when missing):
     //    Import → first walk shown, and the whole address space folded and drawn.
-    const dumpFile = await ensureBigDump();
+    // A QEMU dump of Debian's 5-level kernel with 1 GiB of RAM, booted and dumped once.
+    const dumpFile = await (await import('../test/guests/dumps')).ensureGuestDump('5', 1024);
     const dumpRuns: { walk: number; fold: number }[] = [];
     for (let i = 0; i < 3; i++) {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -10,6 +10,7 @@ import type {
   AccessJSON,
   AddressLayout,
   DocInfo,
+  FileAnswer,
   FileCase,
   Intent,
   OpsView,
@@ -141,6 +142,19 @@ export const createDocSlice =
       set({ fieldErrors: rest });
     };
 
+    /** An import's answer: opened, a list of cases to choose from, or a problem (nothing changed). */
+    const takeFile = (r: Result<FileAnswer>, name: string): boolean => {
+      if (!r.ok) {
+        get().showAlert({ field: r.problem.field, message: `${name} cannot be imported: ${r.problem.field}: ${r.problem.message}. Nothing was changed.` }, 'file');
+        return false;
+      }
+      if ('choose' in r.value) {
+        set({ fileChoice: r.value.choose });
+        return true;
+      }
+      return took({ ok: true, value: r.value.opened });
+    };
+
     const refuse = (p: Problem, lead: string, source: string) => get().showAlert({ field: p.field, message: `${lead}: ${p.field}: ${p.message}.` }, source);
 
     return {
@@ -204,31 +218,9 @@ export const createDocSlice =
         return took(r);
       },
 
-      async importFile(text, name) {
-        const r = await client.openFile(text, name);
-        if (!r.ok) {
-          get().showAlert({ field: r.problem.field, message: `${name} cannot be imported: ${r.problem.field}: ${r.problem.message}. Nothing was changed.` }, 'file');
-          return false;
-        }
-        if ('choose' in r.value) {
-          set({ fileChoice: r.value.choose });
-          return true;
-        }
-        return took({ ok: true, value: r.value.opened });
-      },
+      importFile: async (text, name) => takeFile(await client.openFile(text, name), name),
 
-      async importBlob(file, name) {
-        const r = await client.openBlob(file, name);
-        if (!r.ok) {
-          get().showAlert({ field: r.problem.field, message: `${name} cannot be imported: ${r.problem.field}: ${r.problem.message}. Nothing was changed.` }, 'file');
-          return false;
-        }
-        if ('choose' in r.value) {
-          set({ fileChoice: r.value.choose });
-          return true;
-        }
-        return took({ ok: true, value: r.value.opened });
-      },
+      importBlob: async (file, name) => takeFile(await client.openBlob(file, name), name),
 
       mappings: (filter, offset, limit) => client.mappings(filter, offset, limit),
       reverse: (pa) => client.reverse(pa),

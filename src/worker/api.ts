@@ -50,6 +50,16 @@ export function createApi(session = new Session(), persist: Persist = new Memory
   };
   const revOf = (r: Result<Snapshot>): number | null => (r.ok ? r.value.rev : null);
 
+  /** A chosen file: a QEMU dump (ELF) read in place, anything else read as text. */
+  const openSource = (src: ByteSource, text: () => string, name: string): Result<FileAnswer> => {
+    if (isElf(src)) {
+      const r = session.openDump(src, name);
+      return changed(r.ok ? { ok: true, value: { opened: r.value } } : r, revOf(r));
+    }
+    const r = session.openFile(text(), name);
+    return changed(r, r.ok && 'opened' in r.value ? r.value.opened.rev : null);
+  };
+
   return {
     presets: (): PresetInfo[] => session.presets(),
 
@@ -126,25 +136,9 @@ export function createApi(session = new Session(), persist: Persist = new Memory
      * page by page as walks need it; anything else is read as text (a case,
      * an array of cases, JSON Lines). Worker only (FileReaderSync).
      */
-    openBlob: (file: Blob, name: string): Result<FileAnswer> => {
-      const src = fileByteSource(file);
-      if (isElf(src)) {
-        const r = session.openDump(src, name);
-        return changed(r.ok ? { ok: true, value: { opened: r.value } } : r, revOf(r));
-      }
-      const r = session.openFile(new FileReaderSync().readAsText(file), name);
-      return changed(r, r.ok && 'opened' in r.value ? r.value.opened.rev : null);
-    },
+    openBlob: (file: Blob, name: string): Result<FileAnswer> => openSource(fileByteSource(file), () => new FileReaderSync().readAsText(file), name),
     /** The same, from bytes (tests; Node has no FileReaderSync). */
-    openBytes: (bytes: Uint8Array, name: string): Result<FileAnswer> => {
-      const src = bytesSource(bytes);
-      if (isElf(src)) {
-        const r = session.openDump(src, name);
-        return changed(r.ok ? { ok: true, value: { opened: r.value } } : r, revOf(r));
-      }
-      const r = session.openFile(new TextDecoder().decode(bytes), name);
-      return changed(r, r.ok && 'opened' in r.value ? r.value.opened.rev : null);
-    },
+    openBytes: (bytes: Uint8Array, name: string): Result<FileAnswer> => openSource(bytesSource(bytes), () => new TextDecoder().decode(bytes), name),
     openLesson: (id: string, at = 0): Result<Snapshot> => {
       const r = session.openLesson({ id }, at);
       return changed(r, revOf(r));

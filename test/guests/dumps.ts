@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { GUESTS, cacheDir, type GuestMode } from './assets';
 import { Guest } from './guest';
 
-export const dumpPathFor = (mode: GuestMode): string => join(cacheDir, 'dumps', `guest-${mode}.elf`);
+export const dumpPathFor = (mode: GuestMode, memMiB?: number): string => join(cacheDir, 'dumps', `guest-${mode}${memMiB ? `-${memMiB}m` : ''}.elf`);
 
-export async function ensureGuestDump(mode: GuestMode): Promise<string> {
-  const path = dumpPathFor(mode);
+/** A dump of a guest in `mode` (default RAM, or `memMiB`), booted and dumped once. */
+export async function ensureGuestDump(mode: GuestMode, memMiB?: number): Promise<string> {
+  const path = dumpPathFor(mode, memMiB);
   if (existsSync(path)) return path;
-  const g = await Guest.boot(GUESTS[mode]);
+  const g = await Guest.boot(GUESTS[mode], memMiB ? { memMiB } : {});
   try {
     await g.dump(`${path}.tmp`);
     renameSync(`${path}.tmp`, path);
