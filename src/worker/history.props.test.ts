@@ -102,4 +102,38 @@ describe('one document, one history (properties)', () => {
       { numRuns: 60 },
     );
   }, 120_000);
+
+  it('an open that fails — a damaged link, a bad file — changes nothing: not the document, the history or the saved state', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...PRESETS),
+        fc.array(cmd, { maxLength: 6 }),
+        fc.constantFrom(...PRESETS),
+        fc.record({ cut: fc.integer({ min: 1, max: 200 }), at: fc.nat(), ch: fc.constantFrom('A', '_', '-', '!', '%', 'z') }),
+        async (first, cmds, other, damage) => {
+          const persist = new MemoryPersist();
+          const h = headless(persist);
+          let cur = h.preset(first);
+          for (const c of cmds) cur = run(h, cur, c) ?? cur;
+          await h.api.whenSaved();
+          const before = { shown: summary(h.api.snapshot()), history: h.api.snapshot().history, saved: JSON.stringify(persist.value) };
+          const o = headless();
+          o.preset(other);
+          const good = o.fragment();
+          // Damage the link: cut its end, or change one character of its data.
+          const i = 3 + (damage.at % Math.max(1, good.length - 3));
+          const bad = damage.cut % 2 ? good.slice(0, Math.max(3, good.length - damage.cut)) : good.slice(0, i) + damage.ch + good.slice(i + 1);
+          const r = h.api.openLink(bad);
+          const f = h.api.openFile(bad, 'damaged.json');
+          expect(f.ok).toBe(false);
+          await h.api.whenSaved();
+          if (!r.ok) {
+            expect(r.problem.field).toMatch(/^link/);
+            expect({ shown: summary(h.api.snapshot()), history: h.api.snapshot().history, saved: JSON.stringify(persist.value) }).toEqual(before);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  }, 120_000);
 });
