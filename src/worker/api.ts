@@ -5,7 +5,8 @@
  */
 import { MemoryPersist, type Persist } from './persist';
 import { Session } from './session';
-import type { EntryInfo, FileAnswer, Intent, PresetInfo, Problem, Result, Snapshot, View } from './types';
+import type { EntryInfo, FileAnswer, Intent, PresetInfo, Problem, QuizView, Result, Snapshot, View } from './types';
+import type { CheckResult, PredictAnswer, PredictResult, QuizTopic } from './quiz';
 import { bytesSource, type ByteSource } from '../engine/dump';
 import { fileByteSource } from './dump-source';
 import { BUILTIN_LESSONS } from '../lessons/builtin';
@@ -139,6 +140,14 @@ export function createApi(session = new Session(), persist: Persist = new Memory
     openBlob: (file: Blob, name: string): Result<FileAnswer> => openSource(fileByteSource(file), () => new FileReaderSync().readAsText(file), name),
     /** The same, from bytes (tests; Node has no FileReaderSync). */
     openBytes: (bytes: Uint8Array, name: string): Result<FileAnswer> => openSource(bytesSource(bytes), () => new TextDecoder().decode(bytes), name),
+    startQuiz: (topic: QuizTopic, seed: number, count = 5): Result<QuizView> => session.startQuiz(topic, seed, count),
+    checkQuiz: (n: number, given: string): Result<CheckResult> => session.checkQuiz(n, given),
+    openQuizQuestion: (n: number): Result<Snapshot> => {
+      const r = session.openQuizQuestion(n);
+      return changed(r, revOf(r));
+    },
+    predict: (at: number | 'outcome', given: PredictAnswer): Result<PredictResult> => session.predict(at, given),
+    reveal: (at: number | 'outcome'): Result<{ expected: string; explain: string }> => session.reveal(at),
     openLesson: (id: string, at = 0): Result<Snapshot> => {
       const r = session.openLesson({ id }, at);
       return changed(r, revOf(r));

@@ -15,7 +15,7 @@ export type EngineClient = Async<PagodaApi> & {
   dispose(): void;
 };
 
-const METHODS: (keyof PagodaApi)[] = ['presets', 'boot', 'openPreset', 'openLink', 'openFile', 'openFileCase', 'act', 'undo', 'redo', 'setView', 'snapshot', 'setExpanded', 'inspect', 'exportCase', 'fragment', 'whenSaved', 'openBlob', 'openBytes', 'mappings', 'reverse', 'walkText', 'openLesson', 'lessonStop', 'leaveLesson', 'exportLesson', 'lessons'];
+const METHODS: (keyof PagodaApi)[] = ['presets', 'boot', 'openPreset', 'openLink', 'openFile', 'openFileCase', 'act', 'undo', 'redo', 'setView', 'snapshot', 'setExpanded', 'inspect', 'exportCase', 'fragment', 'whenSaved', 'openBlob', 'openBytes', 'mappings', 'reverse', 'walkText', 'openLesson', 'lessonStop', 'leaveLesson', 'exportLesson', 'lessons', 'startQuiz', 'checkQuiz', 'openQuizQuestion', 'predict', 'reveal'];
 
 /** Wrap any API implementation (a Comlink remote, or the plain object in tests). */
 export function makeClient(api: Async<PagodaApi> | PagodaApi, dispose: () => void = () => {}): EngineClient {

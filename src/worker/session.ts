@@ -29,6 +29,7 @@ import {
   type PagingFormat,
   type Scenario,
   type ScenarioJSON,
+  type Trace,
   type WalkInput,
 } from '../engine';
 import { resultToJSON } from '../engine/vectors';
@@ -48,6 +49,7 @@ import { entryInfo } from './inspect';
 import { compareShadow, compareWalk } from './expect';
 import { readCases, type ParsedCase } from './imports';
 import { parseLesson, type Lesson } from '../lessons/lesson';
+import { QUIZ_TOPICS, checkPrediction, checkQuizAnswer, makeQuiz, revealPrediction, type CheckResult, type PredictAnswer, type PredictResult, type Quiz, type QuizTopic } from './quiz';
 import { builtinLesson } from '../lessons/builtin';
 import { DumpError, openDump, type ByteSource, type Dump } from '../engine/dump';
 import { DumpSession, type DumpInfo, type MappingsPage, type ReverseAnswer } from './dumpSession';
@@ -55,7 +57,7 @@ import { walkCase, walkText } from './walkText';
 import type { GuestSource } from './doc/materialize';
 import { nestedResult, shadowResult, walkResult } from './result';
 import { opText } from './shadowSession';
-import type { AddressLayout, DocInfo, EntryInfo, FileAnswer, Intent, PresetInfo, Problem, Result, SavedState, Snapshot } from './types';
+import type { AddressLayout, DocInfo, EntryInfo, FileAnswer, Intent, PresetInfo, Problem, QuizView, Result, SavedState, Snapshot } from './types';
 
 /** A dump's fingerprint: its size and its first 64 KiB (ELF header, program headers, the vCPU notes). */
 function fingerprint(src: ByteSource): string {
@@ -409,6 +411,56 @@ export class Session {
       canRedo: false,
       history: { at: 0, size: 0 },
     };
+  }
+
+  // ——— Quizzes and predict mode ———
+
+  /** The quiz being taken: its answers stay here until a student's answer is checked. */
+  private quiz: Quiz | null = null;
+
+  /** Make a quiz (the same topic, seed and count give every student the same one); questions without their answers. */
+  startQuiz(topic: QuizTopic, seed: number, count: number): Result<QuizView> {
+    if (!QUIZ_TOPICS.includes(topic)) return fail({ field: 'quiz.topic', message: `must be one of ${QUIZ_TOPICS.join(', ')}` });
+    if (!Number.isSafeInteger(seed) || seed < 0) return fail({ field: 'quiz.seed', message: 'must be a whole number from 0' });
+    if (!Number.isInteger(count) || count < 1 || count > 20) return fail({ field: 'quiz.count', message: 'must be a whole number from 1 to 20' });
+    this.quiz = makeQuiz(topic, seed, count);
+    const q = this.quiz;
+    return { ok: true, value: { topic: q.topic, seed: q.seed, title: q.title, questions: q.questions.map((x) => ({ id: x.id, prompt: x.prompt, answerKind: x.answerKind, choices: x.choices ?? null })) } };
+  }
+
+  /** Check an answer to question `n`: right or not, the expected answer, why (from the engine). */
+  checkQuiz(n: number, given: string): Result<CheckResult> {
+    const q = this.quiz?.questions[n];
+    if (!q) return fail({ field: 'quiz', message: 'that question is not in the quiz (start it again)' });
+    return { ok: true, value: checkQuizAnswer(q, given) };
+  }
+
+  /** Open question `n`'s scenario (one history entry), to see its walk. */
+  openQuizQuestion(n: number): Result<Snapshot> {
+    const q = this.quiz?.questions[n];
+    if (!q) return fail({ field: 'quiz', message: 'that question is not in the quiz (start it again)' });
+    return this.open(q.doc, 'quiz');
+  }
+
+  /** The current walk's trace, with this mode's names for each space. */
+  private currentTrace(): Trace {
+    const st = this.stateOf(this.need());
+    const sc = this.scenarioOf(st);
+    return explain(sc, st.access, translate(sc, st.access), st.virt === 'nested' ? NESTED_NAMES : st.virt === 'ept' ? EPT_NAMES : NATIVE_NAMES);
+  }
+
+  /** Predict mode: check what a student says reference `at` reads (0-based), or the outcome. */
+  predict(at: number | 'outcome', given: PredictAnswer): Result<PredictResult> {
+    const t = this.currentTrace();
+    if (at !== 'outcome' && (!Number.isInteger(at) || at < 0 || at >= t.steps.length)) return fail({ field: 'predict.at', message: `the walk has references 1 to ${t.steps.length}` });
+    return { ok: true, value: checkPrediction(t, at, given) };
+  }
+
+  /** Predict mode: the answer, for Reveal. */
+  reveal(at: number | 'outcome'): Result<{ expected: string; explain: string }> {
+    const t = this.currentTrace();
+    if (at !== 'outcome' && (!Number.isInteger(at) || at < 0 || at >= t.steps.length)) return fail({ field: 'predict.at', message: `the walk has references 1 to ${t.steps.length}` });
+    return { ok: true, value: revealPrediction(t, at) };
   }
 
   // ——— Lessons ———

@@ -263,3 +263,11 @@ export interface SavedState {
   docs: Doc[];
   at: number;
 }
+
+/** A quiz as students see it: the questions without their answers (the worker checks them). */
+export interface QuizView {
+  topic: string;
+  seed: number;
+  title: string;
+  questions: { id: string; prompt: string; answerKind: 'hex' | 'int' | 'bits' | 'set'; choices: { id: string; label: string }[] | null }[];
+}
