@@ -10,6 +10,7 @@ import type { Access, AccessOp, Scenario } from '../engine/scenario';
 import type { MemSlot, NestedRule } from '../engine/shadow';
 import { enableEpt, setEpt5 } from '../engine/transform';
 import { translate } from '../engine/translate';
+import type { PresetGroup } from './groups';
 
 /** One scripted guest operation; `note` says what it should show. */
 export type GuestOp =
@@ -55,7 +56,7 @@ export interface ShadowPreset {
   version: number;
   title: string;
   paragraph: string;
-  group: 'Shadow MMU' | 'Nested EPT';
+  group: Extract<PresetGroup, 'Shadow MMU' | 'Nested EPT'>;
   build(): ShadowSetup | NestedSetup;
 }
 
@@ -215,7 +216,7 @@ export const SHADOW_PRESETS: ShadowPreset[] = [
         { kind: 'access', va: 0x40_0000n, op: 'read', cpl: 3, note: 'Another page under the same PD.' },
         { kind: 'store', gpa: pd + 8 * 100, value: 0n, note: 'Store to the PD: exit, emulated; flooding count 1.' },
         { kind: 'store', gpa: pd + 8 * 101, value: 0n, note: 'Another store: exit, emulated; count 2.' },
-        { kind: 'store', gpa: pd + 8 * 102, value: 0n, note: 'Third store in a row: the PD shadow page is zapped (write flooding); its SPTEs go, the PT page below is unlinked.' },
+        { kind: 'store', gpa: pd + 8 * 102, value: 0n, note: 'Third store in a row: the PD shadow page is zapped (write flooding); its SPTEs go, and the two PT pages below are unlinked.' },
         { kind: 'access', va: HEAP, op: 'read', cpl: 3, note: 'The next access faults, exits, rebuilds the PD shadow page and links the PT page again.' },
       ]);
     },

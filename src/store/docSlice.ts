@@ -59,6 +59,7 @@ export interface DocSlice {
   saved: boolean;
 
   boot(hash: string, legacy: string | null): Promise<BootAnswer | null>;
+  /** Open a preset from the picker: at reference 0, the outcome not yet shown. */
   openPreset(id: string): Promise<boolean>;
   openLink(fragment: string): Promise<boolean>;
   importFile(text: string, name: string): Promise<boolean>;
@@ -111,7 +112,7 @@ export const createDocSlice =
         ...(sameDoc ? {} : { selection: null, entry: null }),
       });
       get().syncShadowView(s.view);
-      if (s.layout && (!sameDoc || !prev.layout)) get().requestFit();
+      if (s.layout && (!sameDoc || !prev.layout)) get().requestCamera('open');
       void get().refreshEntry();
       void get().markSaved();
     };
@@ -170,7 +171,7 @@ export const createDocSlice =
       },
 
       async openPreset(id) {
-        const r = await client.openPreset(id);
+        const r = await client.openPreset(id, 'start');
         if (!r.ok) refuse(r.problem, 'That preset cannot be opened', 'preset');
         return took(r);
       },
