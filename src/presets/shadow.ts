@@ -142,11 +142,11 @@ export const SHADOW_PRESETS: ShadowPreset[] = [
     title: 'Shadow paging: first touch builds the tree',
     group: 'Shadow MMU',
     paragraph:
-      "Without EPT, KVM runs the guest on shadow page tables that map guest-virtual straight to host-physical, and builds them lazily. The guest's first read of its heap finds nothing in the shadow root: the CPU's page fault exits to KVM, which walks the guest's four tables, sets their accessed flags and creates one shadow page per guest table (PML4, PDPT, PD, PT), each write-protecting the guest table it shadows. The second read runs with no exit. The page is clean, so the SPTE is read-only: the first write exits once more to set the guest's dirty flag.",
+      "Without EPT, KVM runs the guest on shadow page tables that map guest-virtual straight to host-physical, and builds them lazily. The shadow root (the PML4's shadow page) is built when CR3 is loaded, and it is empty. So the guest's first read of its heap exits: the CPU's page fault goes to KVM, which walks the guest's four tables, sets their accessed flags and creates a shadow page for each table below the root (PDPT, PD, PT), each write-protecting the guest table it shadows. The second read runs with no exit. The page is clean, so the SPTE is read-only: the first write exits once more to set the guest's dirty flag.",
     build: () => {
       const b = smallSpace(undefined, 0x10_0000, 0x20_0000);
       return shadowSetup(b, acc(HEAP, 'read', 3), [
-        { kind: 'access', va: HEAP, op: 'read', cpl: 3, note: 'First read: exit, guest walk, four shadow pages created.' },
+        { kind: 'access', va: HEAP, op: 'read', cpl: 3, note: 'First read: exit, guest walk, three shadow pages created below the root (four in all).' },
         { kind: 'access', va: HEAP, op: 'read', cpl: 3, note: 'Second read: the shadow tables map it, no exit.' },
         { kind: 'access', va: HEAP, op: 'write', cpl: 3, note: 'First write: the SPTE is read-only (guest D=0), so it exits; KVM sets D and makes the SPTE writable.' },
         { kind: 'access', va: HEAP, op: 'write', cpl: 3, note: 'Second write: no exit.' },

@@ -64,15 +64,15 @@ export function gridPicture(input: GridPictureInput): Picture {
       cells.push('</g>');
     });
   });
-  // The walked path: through the cells in reference order, up to the current one.
+  // The walked path: through the cells in reference order, up to the current one (drawn under the cells, seen between them).
   const pts: string[] = [];
   for (let n = 1; n <= step; n++) {
     const c = centres.get(n);
     if (c) pts.push(`${c.x},${c.y}`);
   }
-  const path = pts.length > 1 ? `<polyline class="walked-path" points="${pts.join(' ')}" fill="none" stroke="${p.accent}" stroke-width="3" stroke-opacity="0.55" stroke-linejoin="round"/>` : '';
+  const path = pts.length > 1 ? `<polyline class="walked-path" points="${pts.join(' ')}" fill="none" stroke="${p.accent}" stroke-width="5" stroke-linejoin="round"/>` : '';
   const bottom = y0 + headH + grid.rows.length * (CELL_H + GAP) + 8;
   const legend = text(PAD, bottom + 24, legendText, { size: 17, fill: p.muted });
   const height = bottom + 24 + PAD;
-  return { svg: svgDocument(width, height, `${input.caption.title} — ${input.caption.where}`, parts.join('') + cells.join('') + path + legend, p), width, height };
+  return { svg: svgDocument(width, height, `${input.caption.title} — ${input.caption.where}`, parts.join('') + path + cells.join('') + legend, p), width, height };
 }

@@ -83,7 +83,8 @@ export interface TextOpts {
 
 /** One line of text with its baseline at y. */
 export function text(x: number, y: number, s: string, o: TextOpts): string {
-  const attrs = [`x="${r(x)}"`, `y="${r(y)}"`, `font-size="${o.size}"`, `fill="${o.fill}"`];
+  // Spaces are part of the columns (index, label, flags): keep them.
+  const attrs = [`x="${r(x)}"`, `y="${r(y)}"`, `font-size="${o.size}"`, `fill="${o.fill}"`, 'xml:space="preserve"'];
   if (o.weight === 700) attrs.push('font-weight="700"');
   if (o.anchor && o.anchor !== 'start') attrs.push(`text-anchor="${o.anchor}"`);
   if (o.italic) attrs.push('font-style="italic"');
@@ -142,15 +143,18 @@ export function caption(c: Caption, x: number, y: number, width: number, p: Pale
   const parts: string[] = [];
   const t = CAPTION_SIZE.title;
   const s = CAPTION_SIZE.text;
-  let yy = y + t;
-  parts.push(text(x, yy, c.title, { size: t, fill: p.text, weight: 700 }));
-  yy += 10;
+  let yy = y;
+  for (const l of wrap(c.title, Math.max(16, Math.floor(width / (t * CHAR_EM))))) {
+    yy += t * 1.25;
+    parts.push(text(x, yy, l, { size: t, fill: p.text, weight: 700 }));
+  }
+  yy += 6;
   const lines = wrap(`${c.where}: ${c.sentence}`, Math.max(20, Math.floor(width / (s * CHAR_EM))));
   for (const l of lines) {
     yy += s * 1.3;
     parts.push(text(x, yy, l, { size: s, fill: p.text }));
   }
-  return { svg: `<g class="caption">${parts.join('')}</g>`, height: yy - y + 14 };
+  return { svg: `<g class="caption">${parts.join('')}</g>`, height: yy - y + s };
 }
 
 /** The whole document: a background, a title for screen readers and file browsers, and the drawing. */
