@@ -53,6 +53,12 @@ export class PagodaPage {
     return /0x[0-9a-f]+/.exec(t ?? '')?.[0] ?? null;
   }
 
+  /** Go to the last step: a preset from the picker opens at reference 0, before the walk, with the result not yet shown. */
+  async end(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Last step' }).click();
+    await expect(this.result).not.toContainText('Not shown yet');
+  }
+
   /** Import a file made here (a case object, an array, or JSON Lines text). */
   async importText(name: string, content: unknown): Promise<void> {
     const text = typeof content === 'string' ? content : JSON.stringify(content);

@@ -6,8 +6,16 @@
 import type { SyntheticEvent } from 'react';
 
 export function focusPicture(after: Promise<unknown> = Promise.resolve()): void {
-  // Once the change is shown and React has drawn it (the picture may be a different element by then).
-  void after.finally(() => requestAnimationFrame(() => document.querySelector<HTMLElement>('[data-picture]')?.focus({ preventScroll: true })));
+  const chooser = document.activeElement;
+  // Once the change is shown and React has drawn it (the picture may be a different element by then);
+  // not if the user has moved on to another control meanwhile.
+  void after.finally(() =>
+    requestAnimationFrame(() => {
+      const now = document.activeElement;
+      if (now !== chooser && now !== document.body && now !== null) return;
+      document.querySelector<HTMLElement>('[data-picture]')?.focus({ preventScroll: true });
+    }),
+  );
 }
 
 /** A radio's change: chosen with the pointer (a click with a click count), not with the keyboard (arrows keep moving in the group). */

@@ -30,9 +30,9 @@ export function ShadowWorkbench() {
   const pages = [...view.pages].sort((a, b) => rank(a) - rank(b) || a.quadrant - b.quadrant || a.id - b.id);
   const spaceNames = (t: (typeof view.guestTables)[number]) => (view.spaces.length > 1 ? t.spaces.map((k) => view.spaces[k].name) : []);
   return (
-    <section className="shadow-workbench" aria-label={nested ? 'EPT12 and EPT02 shadow pages' : 'Guest page tables and shadow pages'}>
+    <section className="shadow-workbench" aria-label="Shadow MMU workbench">
       {!presenting && <PictureBar kind="shadow" />}
-      <div className="sw-columns" ref={box} data-picture="shadow" tabIndex={0} role="group" aria-label="Shadow workbench">
+      <div className="sw-columns" ref={box} data-picture="shadow" tabIndex={0} role="group" aria-label={nested ? 'EPT12 tables beside their EPT02 shadow pages' : 'Guest tables beside their shadow pages'}>
         <ShadowLinks box={box} version={view} hot={hot} />
         <section className="gt-col" aria-labelledby="gt-h">
           <h2 id="gt-h">{nested ? 'EPT12 (L1’s EPT for L2)' : 'Guest page tables'}</h2>
