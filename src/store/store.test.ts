@@ -333,4 +333,20 @@ describe('classroom', () => {
     expect(again.store.getState().textScale).toBe(1.75);
     stop2();
   });
+
+  it('under a shadow MMU, quick steps add up: three presses before any answer run three operations', async () => {
+    const { store } = await booted();
+    await store.getState().openPreset('shadow-first-touch');
+    const s = () => store.getState();
+    s().nextStep();
+    s().nextStep();
+    s().nextStep();
+    await s().goStep(3);
+    for (let i = 0; i < 20 && s().ops!.at !== 3; i++) await idle();
+    expect(s().ops!.at).toBe(3);
+    s().prevStep();
+    s().prevStep();
+    for (let i = 0; i < 20 && s().ops!.at !== 1; i++) await idle();
+    expect(s().ops!.at).toBe(1);
+  });
 });

@@ -96,6 +96,13 @@ export const createViewSlice =
       void client.latest('view', () => client.setView(view).then(() => s.markSaved()));
     };
     const underShadow = () => get().ops !== null;
+    /**
+     * Under a shadow MMU a step is a worker round trip: the operation the
+     * latest step asked for, so quick presses add up (five Page Downs run five
+     * operations) instead of all asking for the one after the shown one.
+     */
+    let opTarget: number | null = null;
+    const opAt = () => opTarget ?? get().ops!.at;
 
     return {
       step: 0,
@@ -125,8 +132,13 @@ export const createViewSlice =
           get().setStep(to);
           return;
         }
-        if (to === get().ops!.at) return;
-        await get().act({ t: 'seek', at: to });
+        if (to === opAt()) return;
+        opTarget = to;
+        try {
+          await get().act({ t: 'seek', at: to });
+        } finally {
+          if (opTarget === to) opTarget = null;
+        }
       },
       setStep(n) {
         const max = get().trace?.steps.length ?? 0;
@@ -137,7 +149,7 @@ export const createViewSlice =
       },
       nextStep() {
         if (underShadow()) {
-          void get().goStep(get().ops!.at + 1);
+          void get().goStep(opAt() + 1);
           return;
         }
         const { step, trace } = get();
@@ -147,7 +159,7 @@ export const createViewSlice =
       },
       prevStep() {
         if (underShadow()) {
-          void get().goStep(get().ops!.at - 1);
+          void get().goStep(opAt() - 1);
           return;
         }
         const { step } = get();

@@ -6,16 +6,18 @@ interface Props {
   node: TreeNode;
   detailed: boolean;
   expanded: boolean;
+  /** The walk reads an entry of this table. */
+  onPath: boolean;
   onSelect(tableId: string, index: number): void;
   onExpand(tableId: string): void;
 }
 
 const pad = (i: number, count: number) => i.toString(16).padStart(count > 16 ? 3 : 1, '0');
 
-export const TableNode = memo(function TableNode({ node: n, detailed, expanded, onSelect, onExpand }: Props) {
+export const TableNode = memo(function TableNode({ node: n, detailed, expanded, onPath, onSelect, onExpand }: Props) {
   const count = n.count;
   return (
-    <div className={`tnode ${n.tree} lv${n.level}`} style={{ transform: `translate(${n.x}px, ${n.y}px)`, width: n.w, height: n.h }} data-table={n.id}>
+    <div className={`tnode ${n.tree} lv${n.level}`} style={{ transform: `translate(${n.x}px, ${n.y}px)`, width: n.w, height: n.h }} data-table={n.id} data-on-path={onPath ? 'yes' : undefined}>
       <div className="tnode-head" title={`${n.present} present entr${n.present === 1 ? 'y' : 'ies'}`}>
         <span className="tname">{n.name}</span>
         <span className="mono tbase">{n.base}</span>

@@ -138,6 +138,7 @@ export function TreeCanvas() {
     };
   }, [layout, transform, size.w, size.h]);
   const expandedSet = useMemo(() => new Set(expanded), [expanded]);
+  const pathSet = useMemo(() => new Set(targets.map((t) => t.tableId)), [targets]);
 
   return (
     <section className="tree-canvas" aria-labelledby="tree-h">
@@ -156,7 +157,7 @@ export function TreeCanvas() {
               </div>
             ))}
             {visNodes.map((n) => (
-              <TableNode key={n.id} node={n} detailed={detailed} expanded={expandedSet.has(n.id)} onSelect={onSelect} onExpand={onExpand} />
+              <TableNode key={n.id} node={n} detailed={detailed} expanded={expandedSet.has(n.id)} onPath={pathSet.has(n.id)} onSelect={onSelect} onExpand={onExpand} />
             ))}
             <WalkLayer layout={layout} nodes={nodeMap} />
           </div>
