@@ -131,6 +131,17 @@ export const createDocSlice =
       set({ fieldErrors: rest });
     };
 
+    /**
+     * The last change on its way to the worker. Translate reads the mode to
+     * choose its intent (a walk, or a guest operation under a shadow MMU), so
+     * it waits for a mode switch made just before it to land.
+     */
+    let inflight: Promise<unknown> = Promise.resolve();
+    const track = <T>(p: Promise<T>): Promise<T> => {
+      inflight = p.catch(() => undefined);
+      return p;
+    };
+
     const refuse = (p: Problem, lead: string, source: string) => get().showAlert({ field: p.field, message: `${lead}: ${p.field}: ${p.message}.` }, source);
 
     return {
@@ -171,7 +182,7 @@ export const createDocSlice =
       },
 
       async openPreset(id) {
-        const r = await client.openPreset(id, 'start');
+        const r = await track(client.openPreset(id, 'start'));
         if (!r.ok) refuse(r.problem, 'That preset cannot be opened', 'preset');
         return took(r);
       },
@@ -221,6 +232,7 @@ export const createDocSlice =
       },
 
       async translate() {
+        await inflight;
         const { draftVa, address, doc } = get();
         if (!doc) return false;
         const p = parseVa(draftVa, address?.width ?? 64);
@@ -243,7 +255,7 @@ export const createDocSlice =
       },
 
       async act(i, field, text) {
-        const r = await client.act(i);
+        const r = await track(client.act(i));
         if (!r.ok) {
           if (field) set({ fieldErrors: { ...get().fieldErrors, [field]: { text: text ?? '', message: `${r.problem.message}` } } });
           else refuse(r.problem, 'That change was not made', 'edit');
@@ -263,12 +275,12 @@ export const createDocSlice =
 
       async undo() {
         get().dismissAlert();
-        apply(await client.undo());
+        apply(await track(client.undo()));
       },
 
       async redo() {
         get().dismissAlert();
-        apply(await client.redo());
+        apply(await track(client.redo()));
       },
 
       async markSaved() {
