@@ -37,7 +37,7 @@ export function TextSize() {
 
 export function PictureBar({ kind }: { kind: 'tree' | 'shadow' }) {
   return (
-    <div className="picture-bar" role="group" aria-label="Picture tools">
+    <div className={`picture-bar ${kind}`} role="group" aria-label="Picture tools">
       {kind === 'tree' && (
         <span className="tool-group" role="group" aria-label="Zoom">
           <span className="tool-label" aria-hidden="true">

@@ -15,30 +15,30 @@ export function StepControls() {
   const unit = shadow ? 'Operation' : 'Reference';
   return (
     <div className="step-controls" role="group" aria-label={shadow ? 'Operation controls' : 'Walk controls'}>
-      <button type="button" onClick={() => actionById('first').run(store)} disabled={at === 0} title={titleOf('first')}>
-        ◀◀ First step
+      <button type="button" onClick={() => actionById('first').run(store)} disabled={at === 0} title={titleOf('first')} aria-label="First step">
+        ◀◀ First
       </button>
-      <button type="button" onClick={() => actionById('prev').run(store)} disabled={at === 0} title={titleOf('prev')}>
-        ◀ Previous step
+      <button type="button" onClick={() => actionById('prev').run(store)} disabled={at === 0} title={titleOf('prev')} aria-label="Previous step">
+        ◀ Previous
       </button>
       {!shadow && (
         <button type="button" className="play" onClick={() => actionById('play').run(store)} disabled={n === 0} title={titleOf('play', 'Play / pause')}>
           {playing ? 'Pause' : 'Play'}
         </button>
       )}
-      <button type="button" onClick={() => actionById('next').run(store)} disabled={at >= n} title={titleOf('next')}>
-        Next step ▶
+      <button type="button" onClick={() => actionById('next').run(store)} disabled={at >= n} title={titleOf('next')} aria-label="Next step">
+        Next ▶
       </button>
-      <button type="button" onClick={() => actionById('last').run(store)} disabled={at >= n} title={titleOf('last')}>
-        Last step ▶▶
+      <button type="button" onClick={() => actionById('last').run(store)} disabled={at >= n} title={titleOf('last')} aria-label="Last step">
+        Last ▶▶
       </button>
       {!shadow && (
-        <label className="speed">
-          Speed
+        <label className="speed" title="Speed of Play (steps per second)">
+          <span className="visually-hidden">Speed</span>
           <select value={speed} onChange={(e) => setSpeed(Number(e.target.value))}>
             {SPEEDS.map((s) => (
               <option key={s} value={s}>
-                {s} step{s === 1 ? '' : 's'}/s
+                {s} / s
               </option>
             ))}
           </select>

@@ -120,8 +120,12 @@ export function TreeCanvas() {
     const ctl = cameraHandle.current;
     if (!layout || !ctl || layout.nodes.length === 0 || size.w === 0) return;
     const minK = ((presenting ? LEGIBLE_PX.present : LEGIBLE_PX.normal) / ROW_FONT_PX) * textScale;
-    const t = cameraFor(camera.kind, presenting, { layout, nodes: nodeMap, targets, step, vp: size, minK, maxK: minK * 1.3 });
+    // The floating tools cover the top of the viewport: the camera frames the part below them.
+    const bar = viewport.current!.parentElement?.querySelector<HTMLElement>('.picture-bar.tree');
+    const inset = bar ? bar.offsetTop + bar.offsetHeight + 4 : 0;
+    const t = cameraFor(camera.kind, presenting, { layout, nodes: nodeMap, targets, step, vp: { w: size.w, h: Math.max(1, size.h - inset) }, minK, maxK: minK * 1.3 });
     if (t) {
+      t.y += inset;
       viewport.current!.dataset.cameraK = t.k.toFixed(4);
       ctl.show(t);
     }
