@@ -31,7 +31,7 @@ describe('export picture', () => {
     const pic = treePicture({ layout: s.layout!, targets: s.targets, steps: s.trace.steps, step: 24, caption: cap, spaces: s.doc.spaces, palette: PALETTES.dark });
     expect(pic.svg).toContain('Guest page tables (at guest-physical addresses)');
     expect(pic.svg).toContain('EPT tables (at host-physical addresses)');
-    expect(pic.svg).toContain('(host-physical 0x');
+    expect(pic.svg).toContain('at host-physical 0x');
     expect(count(pic.svg, /data-current="true"/g)).toBe(1);
     expect(pic.svg).toContain('EPTP');
   });

@@ -42,12 +42,16 @@ interface Row {
 interface Box {
   node: TreeNode;
   head: string;
+  /** Under EPT: where a guest table sits in host memory (a second header line, so nodes stay narrow). */
+  host: string | null;
   rows: Row[];
   more: number;
   x: number;
   y: number;
   h: number;
 }
+
+const headOf = (b: { host: string | null }) => HEAD_H + (b.host ? ROW_H - 6 : 0);
 
 const pad = (i: number, count: number) => i.toString(16).padStart(count > 16 ? 3 : 1, '0');
 
@@ -62,7 +66,12 @@ function rowsOf(n: TreeNode, refs: Map<number, number[]>): { rows: Row[]; more: 
   return { rows, more: Math.max(0, n.present - listed) };
 }
 
-const badgeText = (ns: number[]) => ns.join(', ');
+/** The references that read an entry: all of them when few; else the first, the current one and the last. */
+function badgeText(ns: number[], step: number): string {
+  if (ns.length <= 3) return ns.join(', ');
+  const keep = [...new Set([ns[0], ...(ns.includes(step) ? [step] : []), ns[ns.length - 1]])];
+  return keep.map((n, i) => (i > 0 && ns.indexOf(n) > ns.indexOf(keep[i - 1]) + 1 ? `… ${n}` : String(n))).join(', ');
+}
 
 export function treePicture(input: TreePictureInput): Picture {
   const { layout, targets, steps, step, palette: p } = input;
@@ -81,12 +90,13 @@ export function treePicture(input: TreePictureInput): Picture {
     const node = byId.get(id);
     if (!node) continue;
     const { rows, more } = rowsOf(node, refs);
-    const host = node.hostBase && node.hostBase !== node.base ? `  (${input.spaces.host} ${node.hostBase})` : '';
-    boxes.push({ node, head: `${node.name} ${node.base}${host}`, rows, more, x: 0, y: 0, h: HEAD_H + Math.max(1, rows.length + (more > 0 ? 1 : 0)) * ROW_H + 8 });
+    const host = node.hostBase && node.hostBase !== node.base ? `at ${input.spaces.host} ${node.hostBase}` : null;
+    const head = HEAD_H + (host ? ROW_H - 6 : 0);
+    boxes.push({ node, head: `${node.name} ${node.base}`, host, rows, more, x: 0, y: 0, h: head + Math.max(1, rows.length + (more > 0 ? 1 : 0)) * ROW_H + 8 });
   }
-  const maxChars = Math.max(24, ...boxes.flatMap((b) => [b.head.length, ...b.rows.map((r) => r.text.length)]));
+  const maxChars = Math.max(24, ...boxes.flatMap((b) => [b.head.length, (b.host ?? '').length, ...b.rows.map((r) => r.text.length)]));
   const nodeW = maxChars * ROW_PX * CHAR_EM + 28;
-  const badgeW = Math.max(34, ...boxes.flatMap((b) => b.rows.map((r) => textWidth(badgeText(r.refs), 15) + 16)));
+  const badgeW = Math.max(34, ...boxes.flatMap((b) => b.rows.map((r) => textWidth(badgeText(r.refs, step), 15) + 16)));
   const gap = badgeW + 56;
 
   // Bands: the guest's tables, then (under EPT) the EPT's; a column per level, top level on the left.
@@ -138,7 +148,7 @@ export function treePicture(input: TreePictureInput): Picture {
     const i = from.rows.findIndex((r) => r.index === e.index);
     if (i < 0) continue;
     const walked = from.rows[i].refs.some((n) => n <= step);
-    const yRow = from.y + HEAD_H + i * ROW_H + ROW_H / 2;
+    const yRow = from.y + headOf(from) + i * ROW_H + ROW_H / 2;
     edges.push(curve(from.x + nodeW, yRow, to.x, to.y + HEAD_H / 2, walked ? { stroke: p.accent, width: 4, cls: 'walked' } : { stroke: p.edge, width: 1.5, dash: '6 5' }));
   }
 
@@ -148,11 +158,12 @@ export function treePicture(input: TreePictureInput): Picture {
     const ept = b.node.tree === 'ept';
     nodes.push(`<g class="table" data-table="${b.node.id}">`);
     nodes.push(rect(b.x, b.y, nodeW, b.h, { fill: ept ? p.panel2 : p.panel, stroke: p.border, width: 1.5, rx: 7 }));
-    nodes.push(rect(b.x, b.y, nodeW, HEAD_H, { fill: lv.bg, rx: 7 }));
+    nodes.push(rect(b.x, b.y, nodeW, headOf(b), { fill: lv.bg, rx: 7 }));
     nodes.push(rect(b.x, b.y, nodeW, 5, { fill: lv.fg }));
     nodes.push(text(b.x + 12, b.y + 24, b.head, { size: ROW_PX, fill: lv.fg, weight: 700 }));
+    if (b.host) nodes.push(text(b.x + 12, b.y + 24 + ROW_H - 6, b.host, { size: 15, fill: p.muted }));
     b.rows.forEach((r, i) => {
-      const ry = b.y + HEAD_H + i * ROW_H;
+      const ry = b.y + headOf(b) + i * ROW_H;
       const done = r.refs.filter((n) => n <= step);
       const current = r.refs.includes(step);
       const stepOf = steps[(done.at(-1) ?? r.refs[0]) - 1];
@@ -161,7 +172,7 @@ export function treePicture(input: TreePictureInput): Picture {
       if (done.length) nodes.push(rect(b.x + 3, ry + 2, nodeW - 6, ROW_H - 4, { fill: rl.bg, stroke: current ? p.accent : rl.fg, width: current ? 4 : 2, rx: 5 }));
       nodes.push(text(b.x + 12, ry + 21, r.text, { size: ROW_PX, fill: done.length ? p.text : p.muted, weight: done.length ? 700 : 400 }));
       // The reference numbers, left of the table (as on screen): filled once made, the current one in the accent colour.
-      const label = badgeText(r.refs);
+      const label = badgeText(r.refs, step);
       const bw = textWidth(label, 15) + 16;
       const bx = b.x - bw - 6;
       nodes.push(rect(bx, ry + 4, bw, ROW_H - 8, { fill: current ? p.accent : done.length ? rl.fg : p.panel, stroke: current ? p.accent : done.length ? rl.fg : p.border, width: 1.5, rx: (ROW_H - 8) / 2 }));
@@ -169,7 +180,7 @@ export function treePicture(input: TreePictureInput): Picture {
       nodes.push('</g>');
     });
     if (b.more > 0) {
-      const ry = b.y + HEAD_H + b.rows.length * ROW_H;
+      const ry = b.y + headOf(b) + b.rows.length * ROW_H;
       nodes.push(text(b.x + 12, ry + 21, `⋯ ${b.more} other present entr${b.more === 1 ? 'y' : 'ies'}`, { size: 15, fill: p.muted, italic: true }));
     }
     nodes.push('</g>');

@@ -3,6 +3,7 @@
  * — the tree, under EPT the 2D grid beside it, or the shadow workbench — and
  * the current step, sized for a room.
  */
+import type { ReactNode } from 'react';
 import { AlertBanner } from '../Alerts';
 import { useApp } from '../context';
 import { ShadowWorkbench } from '../shadow/ShadowWorkbench';
@@ -12,7 +13,8 @@ import { WalkGrid } from '../WalkGrid';
 import { PresentBar } from './PresentBar';
 import { PresentLayout } from './PresentLayout';
 
-export function Presentation() {
+/** `prompt`: a panel beside the picture (a later mode's question or prediction prompt). */
+export function Presentation({ prompt }: { prompt?: ReactNode }) {
   const shadow = useApp((s) => s.shadow !== null);
   const ept = useApp((s) => (s.trace?.eptLevels ?? 0) > 0);
   return (
@@ -31,6 +33,7 @@ export function Presentation() {
             </div>
           )
         }
+        prompt={prompt}
       />
     </>
   );
