@@ -38,9 +38,12 @@ export class PagodaPage {
     await expect(this.page.locator('html[data-ready="true"]')).toHaveCount(1);
   }
 
+  /** Choose a preset in the picker and wait until it is shown: at reference (or operation) 0. */
   async preset(title: string): Promise<void> {
     await this.page.getByRole('combobox', { name: 'Preset' }).selectOption({ label: title });
     await expect(this.page.getByRole('heading', { name: title })).toBeVisible();
+    // The default document has the same title as the first preset: wait for the open itself.
+    await expect(this.page.locator('.step-count')).toHaveText(/^(Reference|Operation) 0 of \d+$/);
   }
 
   async virt(name: 'None' | 'EPT' | 'Shadow paging' | 'Nested EPT'): Promise<void> {
