@@ -44,7 +44,8 @@ test.describe('3. a camera that never drifts', () => {
       await page.getByRole('button', { name: 'Play' }).click();
       await expect(page.getByText('Reference 35 of 35', { exact: true })).toBeVisible({ timeout: 30_000 });
       await expect(page.getByRole('button', { name: 'Play' })).toBeVisible();
-      await settled(page);
+      // Where the camera comes to rest: the last step's view (any drift would keep it elsewhere).
+      await expect.poll(async () => Math.abs((await transform(page)).x - direct.x) < 1 && (await page.locator('.tree-viewport').getAttribute('data-camera')) === 'settled').toBe(true);
       const played = await transform(page);
       test.info().annotations.push({ type: 'zoom', description: `${mode}: direct ${JSON.stringify(direct)}, after Play ${JSON.stringify(played)}` });
       expect(played.k).toBeCloseTo(direct.k, 3);
@@ -67,7 +68,7 @@ test.describe('3. a camera that never drifts', () => {
     for (let i = 1; i < 35; i++) await page.keyboard.press('ArrowRight');
     for (let i = 1; i < 35; i++) await page.keyboard.press('ArrowLeft');
     await expect(page.getByText('Reference 1 of 35', { exact: true })).toBeVisible();
-    await settled(page);
+    await expect.poll(async () => Math.abs((await transform(page)).x - first.x) < 1 && (await page.locator('.tree-viewport').getAttribute('data-camera')) === 'settled').toBe(true);
     const again = await transform(page);
     expect(again.k).toBeCloseTo(first.k, 3);
     expect(Math.abs(again.x - first.x)).toBeLessThan(1);

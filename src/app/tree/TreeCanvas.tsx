@@ -101,7 +101,8 @@ export function TreeCanvas() {
   useEffect(() => {
     const el = viewport.current!;
     const reduced = matchMedia('(prefers-reduced-motion: reduce)').matches;
-    el.dataset.camera = 'settled';
+    // Not settled until the first view is shown (the store still holds the last canvas's transform).
+    el.dataset.camera = 'moving';
     const ctl = createZoomController(el, (t) => store.getState().setTransform(t), { reducedMotion: reduced, onMoving: (m) => (el.dataset.camera = m ? 'moving' : 'settled') });
     cameraHandle.current = ctl;
     const ro = new ResizeObserver(() => setSize({ w: el.clientWidth, h: el.clientHeight }));

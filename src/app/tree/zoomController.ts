@@ -72,6 +72,7 @@ export function createZoomController(el: HTMLElement, onTransform: (t: ViewTrans
       if (duration === 0) {
         sel.interrupt();
         sel.call(z.transform, target);
+        opts.onMoving?.(moves > 0);
       } else animate(duration).call(z.transform, target);
     },
     zoomBy(f) {
