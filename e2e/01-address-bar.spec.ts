@@ -34,6 +34,7 @@ test.describe('1. address bar', () => {
   test('access kind, user mode and implicit access re-run the walk', async ({ app, page }) => {
     await app.open();
     await app.preset('SMAP: the kernel may not touch user data');
+    await app.end();
     await expect(app.result).toContainText('#PF');
     await page.getByRole('checkbox', { name: 'User mode (CPL 3)' }).check();
     await expect(app.result).toContainText('0x');

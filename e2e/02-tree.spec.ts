@@ -20,6 +20,7 @@ test.describe('2. radix tree', () => {
     await expect(page.locator('.trow.k-reserved').first()).toBeVisible();
     await app.shot('tree-reserved');
     await app.preset('Not-present page fault');
+    await app.end();
     await expect(app.result).toContainText('#PF');
   });
 
@@ -48,6 +49,7 @@ test.describe('2. radix tree', () => {
     await app.preset('32-bit paging with a 4 MiB page (PSE-36)');
     await expect(app.steps).toHaveCount(1);
     await expect(app.steps.first()).toContainText('PD[');
+    await app.end();
     await expect(app.result).toContainText('4 MiB');
     await expect(page.locator('.tnode .tname', { hasText: 'PML4' })).toHaveCount(0);
   });

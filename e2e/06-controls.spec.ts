@@ -36,6 +36,7 @@ test.describe('6. controls', () => {
   test('CPU flags change the outcome', async ({ app, page }) => {
     await app.open();
     await app.preset('SMEP: the kernel may not run user code');
+    await app.end();
     await expect(app.result).toContainText('#PF');
     await page.getByRole('checkbox', { name: 'CR4.SMEP' }).uncheck();
     await expect(app.result).not.toContainText('#PF');

@@ -7,6 +7,10 @@ test.describe('7. 2D walk grid', () => {
     const grid = page.getByRole('region', { name: /2D walk/ });
     await expect(grid).toContainText('makes 24');
     await expect(grid.getByRole('row')).toHaveCount(6);
+    // The picker opens a preset before its walk: nothing lit yet.
+    await expect(grid).toContainText('reference 0 of 24');
+    await expect(grid.locator('td.cell.done, td.cell.current')).toHaveCount(0);
+    await app.end();
     await expect(grid.locator('td.cell.done, td.cell.current')).toHaveCount(24);
     await page.locator('body').press('Home');
     await expect(grid).toContainText('reference 0 of 24');

@@ -82,7 +82,7 @@ test.describe('9. share and keep', () => {
   test('Export downloads the scenario as a FORMAT.md walk case', async ({ app, page }) => {
     await app.open();
     const download = page.waitForEvent('download');
-    await page.getByRole('button', { name: 'Export' }).click();
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
     const d = await download;
     const text = await (await d.createReadStream()).toArray();
     const json = JSON.parse(Buffer.concat(text).toString('utf8'));

@@ -27,7 +27,7 @@ test.describe('12. one document, one history', () => {
     await expect(app.alert).toContainText('Nothing was changed');
     await expect(page.getByRole('heading', { name: '1 GiB page in the direct map' })).toBeVisible();
     const download = page.waitForEvent('download');
-    await page.getByRole('button', { name: 'Export' }).click();
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
     const json = JSON.parse(Buffer.concat(await (await (await download).createReadStream()).toArray()).toString('utf8'));
     expect(json.id).toBe('lm4-1g');
     expect(json.cpu.smep).toBe(true);

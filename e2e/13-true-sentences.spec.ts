@@ -65,7 +65,7 @@ test.describe('13. every sentence is true in its mode', () => {
   test('sentences under EPT say which address is guest-physical and which host-physical', async ({ app, page }) => {
     await app.open();
     await app.preset('Two-dimensional walk: 4-level guest on 4-level EPT (24 references)');
-    await page.getByRole('button', { name: 'First step' }).click();
+    await expect(page.getByText('Reference 0 of 24', { exact: true })).toBeVisible();
     for (let i = 0; i < 5; i++) await page.getByRole('button', { name: 'Next step' }).click();
     const sentence = page.locator('.step-sentence');
     await expect(sentence).toContainText(/^PML4\[0xfe\] at guest-physical 0x1007f0 \(host-physical 0x1001007f0\) points to the PDPT at guest-physical 0x105000/);

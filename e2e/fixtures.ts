@@ -38,9 +38,12 @@ export class PagodaPage {
     await expect(this.page.locator('html[data-ready="true"]')).toHaveCount(1);
   }
 
+  /** Choose a preset in the picker and wait until it is shown: at reference (or operation) 0. */
   async preset(title: string): Promise<void> {
     await this.page.getByRole('combobox', { name: 'Preset' }).selectOption({ label: title });
     await expect(this.page.getByRole('heading', { name: title })).toBeVisible();
+    // The default document has the same title as the first preset: wait for the open itself.
+    await expect(this.page.locator('.step-count')).toHaveText(/^(Reference|Operation) 0 of \d+$/);
   }
 
   async virt(name: 'None' | 'EPT' | 'Shadow paging' | 'Nested EPT'): Promise<void> {
@@ -51,6 +54,12 @@ export class PagodaPage {
   async resultAddress(): Promise<string | null> {
     const t = await this.result.textContent();
     return /0x[0-9a-f]+/.exec(t ?? '')?.[0] ?? null;
+  }
+
+  /** Go to the last step: a preset from the picker opens at reference 0, before the walk, with the result not yet shown. */
+  async end(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Last step' }).click();
+    await expect(this.result).not.toContainText('Not shown yet');
   }
 
   /** Import a file made here (a case object, an array, or JSON Lines text). */

@@ -1,6 +1,7 @@
 import type { FormEvent } from 'react';
 import { BitSplit } from './BitSplit';
 import { useApp, useAppShallow } from './context';
+import { byPointer, focusPicture } from './focus';
 import { usePending } from './usePending';
 
 const OPS = [
@@ -50,7 +51,14 @@ export function AddressBar() {
                 value={value}
                 checked={op === value}
                 disabled={!access || (value === 'fetch' && access.implicit)}
-                onChange={() => runOp(value, () => setAccess({ op: value }))}
+                onChange={(e) => {
+                  const pointer = byPointer(e);
+                  runOp(value, () => {
+                    const done = setAccess({ op: value });
+                    if (pointer) focusPicture(done);
+                    return done;
+                  });
+                }}
               />
               {label}
             </label>

@@ -9,6 +9,8 @@ import { AddressSpace } from './AddressSpace';
 import { DumpPanel } from './DumpPanel';
 import { ExpectPanel } from './ExpectPanel';
 import { Inspector } from './Inspector';
+import { ExportDialog } from './picture/ExportDialog';
+import { Presentation } from './present/Presentation';
 import { TreeCanvas } from './tree/TreeCanvas';
 import { ResultStatus, StepControls, StepSentence, WalkSteps } from './Walk';
 import { WalkGrid } from './WalkGrid';
@@ -19,17 +21,11 @@ import { ShadowOps } from './shadow/ShadowOps';
 import { ShadowWalks } from './shadow/ShadowWalks';
 import { ShadowWorkbench } from './shadow/ShadowWorkbench';
 
-export function App() {
-  const store = useAppStore();
-  const ready = useApp((s) => s.ready);
+/** The working layout: controls left, the address, walk and picture in the centre, result and inspector right. */
+function Workspace() {
   const shadow = useApp((s) => s.shadow !== null);
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => handleKey(store, e);
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [store]);
   return (
-    <div className="app" aria-busy={!ready}>
+    <>
       <Header />
       <AlertBanner />
       <div className="layout">
@@ -78,6 +74,23 @@ export function App() {
           )}
         </aside>
       </div>
+    </>
+  );
+}
+
+export function App() {
+  const store = useAppStore();
+  const ready = useApp((s) => s.ready);
+  const presenting = useApp((s) => s.presenting);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => handleKey(store, e);
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [store]);
+  return (
+    <div className={`app${presenting ? ' presenting' : ''}`} aria-busy={!ready}>
+      {presenting ? <Presentation /> : <Workspace />}
+      <ExportDialog />
       <Notice />
     </div>
   );

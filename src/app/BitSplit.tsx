@@ -64,7 +64,7 @@ export function BitSplit() {
           <li
             key={s.key}
             className={`seg ${s.level ? `lv${s.level}` : s.key}${s.key === 'sign' && !ok ? ' bad' : ''}${s.level !== null && s.level === current ? ' current' : ''}`}
-            style={{ flexGrow: s.key === 'sign' ? 7 : s.hi - s.lo + 1 }}
+            style={{ flexGrow: s.key === 'sign' ? 10 : s.hi - s.lo + 1 }}
           >
             <span className="seg-name">{s.name}</span>
             <span className="seg-bits">

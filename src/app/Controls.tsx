@@ -2,6 +2,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { parseHexInput, parseIntInput } from '../store/input';
 import { useApp, useAppShallow } from './context';
+import { byPointer, focusPicture } from './focus';
 import { usePending } from './usePending';
 import type { CpuJSON } from '../worker/types';
 
@@ -171,7 +172,20 @@ export function VirtualizationControls() {
       <div role="radiogroup" aria-label="Virtualization" className="radio-row">
         {VIRTUALIZATION.map((v) => (
           <label key={v.id} className="check">
-            <input type="radio" name="virtualization" checked={mode === v.id} disabled={dump && v.id !== 'none'} onChange={() => run(v.id, () => act({ t: 'virt', mode: v.id }))} />
+            <input
+              type="radio"
+              name="virtualization"
+              checked={mode === v.id}
+              disabled={dump && v.id !== 'none'}
+              onChange={(e) => {
+                const pointer = byPointer(e);
+                run(v.id, () => {
+                  const done = act({ t: 'virt', mode: v.id });
+                  if (pointer) focusPicture(done);
+                  return done;
+                });
+              }}
+            />
             {v.label}
           </label>
         ))}

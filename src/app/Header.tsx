@@ -1,23 +1,40 @@
 import { useRef } from 'react';
-import { actionById } from './actions';
+import { PRESET_GROUPS } from '../presets/groups';
+import { actionById, titleOf } from './actions';
 import { useApp, useAppShallow, useAppStore } from './context';
 import { useEngine } from './engine';
 import { FileChoice } from './FileChoice';
+import { focusPicture } from './focus';
 
 function PresetPicker() {
   const { presets, id } = useAppShallow((s) => ({ presets: s.presets, id: s.doc?.presetId ?? '' }));
   const openPreset = useApp((s) => s.openPreset);
   const known = presets.some((p) => p.id === id);
+  // Grouped as a course meets them; a group the presets do not name goes last.
+  const groups = [...PRESET_GROUPS, ...new Set(presets.map((p) => p.group).filter((g) => !(PRESET_GROUPS as readonly string[]).includes(g)))];
   return (
     <label className="preset-picker">
       <span>Preset</span>
-      <select value={known ? id : ''} onChange={(e) => e.target.value && void openPreset(e.target.value)}>
+      <select
+        value={known ? id : ''}
+        onChange={(e) => {
+          // The choice made, the room's keys step the walk (→ must not change the preset again).
+          if (e.target.value) focusPicture(openPreset(e.target.value));
+        }}
+      >
         {!known && <option value="">Custom scenario</option>}
-        {presets.map((p) => (
-          <option key={p.id} value={p.id}>
-            {p.title}
-          </option>
-        ))}
+        {groups.map((g) => {
+          const items = presets.filter((p) => p.group === g);
+          return items.length === 0 ? null : (
+            <optgroup key={g} label={g}>
+              {items.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.title}
+                </option>
+              ))}
+            </optgroup>
+          );
+        })}
       </select>
     </label>
   );
@@ -28,10 +45,10 @@ function UndoRedo() {
   const { canUndo, canRedo, history } = useAppShallow((s) => ({ canUndo: s.canUndo, canRedo: s.canRedo, history: s.history }));
   return (
     <div className="button-group" role="group" aria-label={`History: change ${history.at} of ${history.size}`}>
-      <button type="button" disabled={!canUndo} onClick={() => actionById('undo').run(store)} title="Undo (Ctrl+Z)">
+      <button type="button" disabled={!canUndo} onClick={() => actionById('undo').run(store)} title={titleOf('undo')}>
         Undo
       </button>
-      <button type="button" disabled={!canRedo} onClick={() => actionById('redo').run(store)} title="Redo (Ctrl+Shift+Z)">
+      <button type="button" disabled={!canRedo} onClick={() => actionById('redo').run(store)} title={titleOf('redo')}>
         Redo
       </button>
     </div>

@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef } from 'react';
 import { SPEEDS } from '../store/viewSlice';
-import { actionById } from './actions';
+import { actionById, titleOf } from './actions';
 import { useApp, useAppShallow, useAppStore } from './context';
 
 export function StepControls() {
@@ -15,30 +15,30 @@ export function StepControls() {
   const unit = shadow ? 'Operation' : 'Reference';
   return (
     <div className="step-controls" role="group" aria-label={shadow ? 'Operation controls' : 'Walk controls'}>
-      <button type="button" onClick={() => actionById('first').run(store)} disabled={at === 0} title="First step (Home)">
-        ◀◀ First step
+      <button type="button" onClick={() => actionById('first').run(store)} disabled={at === 0} title={titleOf('first')} aria-label="First step">
+        ◀◀ First
       </button>
-      <button type="button" onClick={() => actionById('prev').run(store)} disabled={at === 0} title="Previous step (←)">
-        ◀ Previous step
+      <button type="button" onClick={() => actionById('prev').run(store)} disabled={at === 0} title={titleOf('prev')} aria-label="Previous step">
+        ◀ Previous
       </button>
       {!shadow && (
-        <button type="button" className="play" onClick={() => actionById('play').run(store)} disabled={n === 0} title="Play / pause (P)">
+        <button type="button" className="play" onClick={() => actionById('play').run(store)} disabled={n === 0} title={titleOf('play', 'Play / pause')}>
           {playing ? 'Pause' : 'Play'}
         </button>
       )}
-      <button type="button" onClick={() => actionById('next').run(store)} disabled={at >= n} title="Next step (→)">
-        Next step ▶
+      <button type="button" onClick={() => actionById('next').run(store)} disabled={at >= n} title={titleOf('next')} aria-label="Next step">
+        Next ▶
       </button>
-      <button type="button" onClick={() => actionById('last').run(store)} disabled={at >= n} title="Last step (End)">
-        Last step ▶▶
+      <button type="button" onClick={() => actionById('last').run(store)} disabled={at >= n} title={titleOf('last')} aria-label="Last step">
+        Last ▶▶
       </button>
       {!shadow && (
-        <label className="speed">
-          Speed
+        <label className="speed" title="Speed of Play (steps per second)">
+          <span className="visually-hidden">Speed</span>
           <select value={speed} onChange={(e) => setSpeed(Number(e.target.value))}>
             {SPEEDS.map((s) => (
               <option key={s} value={s}>
-                {s} step{s === 1 ? '' : 's'}/s
+                {s} / s
               </option>
             ))}
           </select>
@@ -52,9 +52,21 @@ export function StepControls() {
 }
 
 export function StepSentence() {
-  const { text, cr3, kind, step, ops, last, names } = useAppShallow((s) => {
+  const { text, cr3, kind, step, ops, last, names, presenting, outcome } = useAppShallow((s) => {
     const st = s.step > 0 ? s.trace?.steps[s.step - 1] : undefined;
-    return { text: st?.text ?? null, kind: st?.kind ?? null, cr3: s.doc?.cpu.cr3 ?? '', step: s.step, ops: s.ops, last: s.shadow?.last ?? null, names: s.doc?.spaces.guest ?? 'physical' };
+    const n = s.trace?.steps.length ?? 0;
+    return {
+      text: st?.text ?? null,
+      kind: st?.kind ?? null,
+      cr3: s.doc?.cpu.cr3 ?? '',
+      step: s.step,
+      ops: s.ops,
+      last: s.shadow?.last ?? null,
+      names: s.doc?.spaces.guest ?? 'physical',
+      presenting: s.presenting,
+      // In a room the result panel is not on screen: the last step says where the walk ends.
+      outcome: s.presenting && s.ops === null && (s.step === n || n === 0) ? (s.result?.title ?? null) : null,
+    };
   });
   if (ops) {
     const done = ops.at > 0 ? ops.items[ops.at - 1] : null;
@@ -72,7 +84,8 @@ export function StepSentence() {
         {next && (
           <p className="small next-op">
             Next: {next.text}
-            {next.note ? ` — ${next.note}` : ''}
+            {/* In a room the note would give away what happens next. */}
+            {next.note && !presenting ? ` — ${next.note}` : ''}
           </p>
         )}
       </div>
@@ -81,6 +94,12 @@ export function StepSentence() {
   return (
     <p className={`step-sentence${kind === 'e' ? ' ept' : ''}`} aria-live="polite">
       {text ?? (step === 0 ? `Before the walk: CR3 = ${cr3} (${names}). Press Next step (→) or Play to follow each memory reference.` : '')}
+      {outcome && (
+        <>
+          {' '}
+          <strong className="step-outcome">Result: {outcome}.</strong>
+        </>
+      )}
     </p>
   );
 }
@@ -91,10 +110,15 @@ export function WalkSteps() {
   const { steps, step, underEpt, host } = useAppShallow((s) => ({ steps: s.trace?.steps ?? NO_STEPS, step: s.step, underEpt: s.doc?.ept != null, host: s.doc?.spaces.host ?? 'physical' }));
   const store = useAppStore();
   const listRef = useRef<HTMLOListElement>(null);
+  // Keep the current step in view by scrolling the list itself (scrollIntoView would scroll the panel and the page too).
   useEffect(() => {
-    const el = listRef.current?.querySelector('[aria-current="step"]');
-    if (el && 'scrollIntoView' in el) (el as HTMLElement).scrollIntoView({ block: 'nearest' });
-  }, [step]);
+    const list = listRef.current;
+    const el = list?.querySelector<HTMLElement>('[aria-current="step"]');
+    if (!list || !el) return;
+    const top = el.getBoundingClientRect().top - list.getBoundingClientRect().top + list.scrollTop;
+    if (top < list.scrollTop) list.scrollTop = top;
+    else if (top + el.offsetHeight > list.scrollTop + list.clientHeight) list.scrollTop = top + el.offsetHeight - list.clientHeight;
+  }, [step, steps]);
   const choose = (i: number) => {
     const s = store.getState();
     s.setStep(i + 1);
@@ -108,7 +132,7 @@ export function WalkSteps() {
       </h2>
       <ol ref={listRef} aria-label="Walk steps" className="steps-list">
         {steps.map((st, i) => (
-          <li key={i} aria-current={i === step - 1 ? 'step' : undefined} className={`${i < step ? 'done' : 'todo'} ${st.kind === 'e' ? 'ept' : 'guest'} lv${st.level}${st.stop ? ' stop' : ''}`}>
+          <li key={i} aria-current={i === step - 1 ? 'step' : undefined} className={`${i < step ? 'done' : 'todo'} ${st.kind === 'e' ? 'ept' : 'guest'} lv${st.level}${st.stop && i < step ? ' stop' : ''}`}>
             <button type="button" onClick={() => choose(i)}>
               <span className="n">{st.n}</span>
               <span className="what">
@@ -131,7 +155,12 @@ export function ResultStatus() {
     <section className={`panel result ${result?.kind ?? ''}${pending ? ' pending' : ''}`} aria-labelledby="result-h">
       <h2 id="result-h">Result</h2>
       <div role="status" aria-label="Translation result" aria-live="polite">
-        {result && (
+        {pending && (
+          <p className="result-pending">
+            Not shown yet: the walk has made {step} of its {n} references. Step on (→, Page Down or Space) to see where it ends, or go to the Last step (End).
+          </p>
+        )}
+        {result && !pending && (
           <>
             <p className="result-title mono-num">{result.title}</p>
             <p className="result-text">{result.text}</p>
@@ -155,7 +184,6 @@ export function ResultStatus() {
           </>
         )}
       </div>
-      {pending && <p className="hint">The walk is at reference {step}; this is where it ends.</p>}
     </section>
   );
 }

@@ -7,6 +7,7 @@ import { GiB1, KiB4, MiB2, MiB4, ScenarioBuilder, type PageFlags } from '../engi
 import type { Access, AccessOp, CpuState, Scenario } from '../engine/scenario';
 import { enableEpt, setEpt5 } from '../engine/transform';
 import { translate } from '../engine/translate';
+import type { PresetGroup } from './groups';
 
 export interface Preset {
   id: string;
@@ -14,7 +15,7 @@ export interface Preset {
   version: number;
   title: string;
   paragraph: string;
-  group: 'Native paging' | 'Faults' | 'Modes' | 'EPT';
+  group: PresetGroup;
   build(): { scenario: Scenario; access: Access };
 }
 
@@ -53,7 +54,7 @@ export const PRESETS: Preset[] = [
     id: 'lm4-4k',
     version: 1,
     title: '4-level walk to a 4 KiB page',
-    group: 'Native paging',
+    group: 'Basics',
     paragraph:
       'A user-space heap address in a 4-level (48-bit) address space. CR3 points to the PML4; bits 47:39 of the address pick a PML4 entry, 38:30 a PDPT entry, 29:21 a PD entry and 20:12 a PT entry, whose frame plus the 12-bit offset is the physical address. Four memory references; after a successful walk the CPU sets the accessed flag in every entry it used, and the dirty flag in the PTE for a write.',
     build: () => ({ scenario: linuxLike().scenario(), access: access(DEFAULT_VA) }),
@@ -62,7 +63,7 @@ export const PRESETS: Preset[] = [
     id: 'lm4-2m',
     version: 1,
     title: '2 MiB page: the walk stops at the PD',
-    group: 'Native paging',
+    group: 'Large pages',
     paragraph:
       'The kernel text is mapped by a PD entry with PS=1, so the walk ends after three references and the low 21 bits of the address are the offset into a 2 MiB page. Bits 20:13 of a 2 MiB PDE are reserved (the frame must be 2 MiB-aligned), and bit 12 is the PAT bit.',
     build: () => ({ scenario: linuxLike().scenario(), access: access(0xffff_ffff_8103_4567n, 'fetch') }),
@@ -71,7 +72,7 @@ export const PRESETS: Preset[] = [
     id: 'lm4-1g',
     version: 1,
     title: '1 GiB page in the direct map',
-    group: 'Native paging',
+    group: 'Large pages',
     paragraph:
       "Linux maps physical memory at 0xffff888000000000 with 1 GiB pages where the CPU supports them (CPUID gbpages). A PDPT entry with PS=1 ends the walk after two references; bits 29:13 of that entry are reserved. Without 1 GiB support, the same PS bit would be a reserved-bit fault.",
     build: () => ({ scenario: linuxLike().scenario(), access: access(0xffff_8880_1234_5678n, 'write') }),
@@ -80,7 +81,7 @@ export const PRESETS: Preset[] = [
     id: 'pf-not-present',
     version: 1,
     title: 'Not-present page fault',
-    group: 'Faults',
+    group: 'Faults and protection',
     paragraph:
       'The next page of the stack has never been touched: its PT entry is 0. The walk stops at the first entry with P=0 and raises #PF with error code bit 0 clear (not present); W/R and U/S describe the access, here a user-mode write, so the error code is 0x6 and CR2 holds the address. A fault changes no accessed or dirty flag.',
     build: () => ({ scenario: linuxLike().scenario(), access: access(0x7ffd_e000_1008n, 'write', 3) }),
@@ -89,9 +90,9 @@ export const PRESETS: Preset[] = [
     id: 'pf-rsvd-maxphyaddr',
     version: 1,
     title: 'Reserved bit above MAXPHYADDR',
-    group: 'Faults',
+    group: 'Faults and protection',
     paragraph:
-      'This CPU has MAXPHYADDR = 39, so physical-address bits 51:39 are reserved in every entry. The PT entry names a frame at 0x80_0000_0000 (bit 39 set): the walk stops there with #PF, error code P|RSVD (0x9) for a supervisor read. Reserved bits are checked only in present entries, after the P check.',
+      'This CPU has MAXPHYADDR = 39, so physical-address bits 51:39 are reserved in every entry. The PT entry names a frame at 0x8000005000 (bit 39 set): the walk stops there with #PF, error code P|RSVD (0x9) for a supervisor read. Reserved bits are checked only in present entries, after the P check.',
     build: () => {
       const b = linuxLike({ maxphyaddr: 39 });
       b.map(0x7f3a_1b2c_7000n, 2 ** 39 + 0x5000, KiB4, USER_RW);
@@ -102,7 +103,7 @@ export const PRESETS: Preset[] = [
     id: 'pf-smep',
     version: 1,
     title: 'SMEP: the kernel may not run user code',
-    group: 'Faults',
+    group: 'Faults and protection',
     paragraph:
       'With CR4.SMEP=1 a supervisor-mode instruction fetch from a user-mode page (U/S=1 at every level) faults, even though the page is executable. This blocks the classic ret2usr exploit. Error code: P, I/D (0x11).',
     build: () => ({ scenario: linuxLike({ smep: true }).scenario(), access: access(0x40_1000n, 'fetch', 0) }),
@@ -111,7 +112,7 @@ export const PRESETS: Preset[] = [
     id: 'pf-smap',
     version: 1,
     title: 'SMAP: the kernel may not touch user data',
-    group: 'Faults',
+    group: 'Faults and protection',
     paragraph:
       'With CR4.SMAP=1 an explicit supervisor-mode read of a user-mode page faults unless EFLAGS.AC=1 (the kernel sets it with STAC around copy_from_user). Implicit supervisor accesses, such as reading a descriptor table, fault regardless of AC. Error code: P (0x1).',
     build: () => ({ scenario: linuxLike({ smap: true }).scenario(), access: access(0x60_1010n, 'read', 0) }),
@@ -120,7 +121,7 @@ export const PRESETS: Preset[] = [
     id: 'pf-pkey',
     version: 1,
     title: 'Protection key denies a write',
-    group: 'Faults',
+    group: 'Faults and protection',
     paragraph:
       'With CR4.PKE=1, bits 62:59 of the leaf give a user page a protection key. PKRU holds two bits per key: AD (access disable) and WD (write disable). Key 1 has WD set here, so a user-mode write to a writable page faults with error code P|W|U|PK (0x27). Keys never affect instruction fetches, and apply to supervisor accesses of user pages too.',
     build: () => {
@@ -133,9 +134,9 @@ export const PRESETS: Preset[] = [
     id: 'la57-kernel',
     version: 1,
     title: '57-bit kernel address under LA57',
-    group: 'Modes',
+    group: 'LA57',
     paragraph:
-      'With CR4.LA57=1, linear addresses have 57 significant bits and a PML5 sits above the PML4 (bits 56:48 index it). Canonical means bits 63:57 equal bit 56. This kernel address lies beyond the 48-bit range, in PML5 entry 0x1ff, so five references reach the page. The same value would be non-canonical with 4-level paging (#GP).',
+      'With CR4.LA57=1, linear addresses have 57 significant bits and a PML5 sits above the PML4 (bits 56:48 index it). Canonical means bits 63:57 equal bit 56. This kernel address lies beyond the 48-bit range, in PML5 entry 0x111, so five references reach the page. The same value would be non-canonical with 4-level paging (#GP).',
     build: () => {
       const b = new ScenarioBuilder({ paging: '5' }, { tableBase: 0x10_0000 });
       b.map(0x40_0000n, 0x2a0_0000, KiB4, USER_RX);
@@ -148,7 +149,7 @@ export const PRESETS: Preset[] = [
     id: 'pae',
     version: 1,
     title: 'PAE: four PDPTE registers, then PD and PT',
-    group: 'Modes',
+    group: 'PAE and 32-bit',
     paragraph:
       'PAE paging translates 32-bit addresses with 8-byte entries. CR3 points to a 32-byte table of four PDPTEs that the CPU loads into registers when CR3 is written; bits 31:30 pick one. A PDPTE has no R/W, U/S or accessed flag, and a reserved bit there is #GP at the CR3 load, not #PF. Bits 29:21 index the PD, 20:12 the PT. The XD bit (63) works when EFER.NXE=1.',
     build: () => {
@@ -164,7 +165,7 @@ export const PRESETS: Preset[] = [
     id: 'm32-4m',
     version: 1,
     title: '32-bit paging with a 4 MiB page (PSE-36)',
-    group: 'Modes',
+    group: 'PAE and 32-bit',
     paragraph:
       'Classic 2-level 32-bit paging: 4-byte entries, 10 index bits per level. With CR4.PSE=1 a PDE with PS=1 maps a 4 MiB page; PSE-36 lets its bits (M′−20):13 carry physical-address bits (M′−1):32, M′ = min(MAXPHYADDR, 40), so this page sits above 4 GiB although the linear address has 32 bits; bits 21:(M′−19) are reserved (21:17 here, with MAXPHYADDR 36).',
     build: () => {
@@ -184,7 +185,7 @@ export const PRESETS: Preset[] = [
       id: `ept-${g}x${h}`,
       version: 1,
       title: `Two-dimensional walk: ${g}-level guest on ${h}-level EPT (${n} references)`,
-      group: 'EPT',
+      group: 'EPT and 2D walks',
       paragraph: `Under EPT every guest-physical address the guest walk uses — the CR3 table, each guest table, and the final page — is itself translated by a full ${h}-level EPT walk before it can be read. ${g} guest levels each need ${h} EPT references plus the guest entry, and the final address needs ${h} more: (${g}+1)×(${h}+1)−1 = ${n} references without TLBs or paging-structure caches. Guest memory here sits at host-physical = guest-physical + 4 GiB.`,
       build: () => {
         const b = g === 5 ? new ScenarioBuilder({ paging: '5' }, { tableBase: 0x10_0000 }) : linuxLike();
@@ -202,7 +203,7 @@ export const PRESETS: Preset[] = [
     id: 'ept-misconfig',
     version: 1,
     title: 'EPT misconfiguration: write without read',
-    group: 'EPT',
+    group: 'EPT and 2D walks',
     paragraph:
       'An EPT entry that is present (some of R, W, X set) but impossible — here W=1 with R=0 — is a misconfiguration, a different VM exit from a violation. So are reserved bits, execute-only without CPU support, and memory types 2, 3 and 7 in a leaf. KVM uses this on purpose: it marks MMIO pages with W+X and no R so that accesses take the fast misconfiguration exit.',
     build: () => {
@@ -218,7 +219,7 @@ export const PRESETS: Preset[] = [
     id: 'ept-violation-table',
     version: 1,
     title: 'EPT violation on a guest page-table access',
-    group: 'EPT',
+    group: 'EPT and 2D walks',
     paragraph:
       "The hypervisor has made the page holding the guest's PT read-only in EPT (as it might to track writes). With EPT A/D enabled, the CPU's accesses to guest paging structures count as writes, so reading the guest PTE already needs EPT write permission: the walk exits with an EPT violation whose qualification has bit 7 set (a linear address caused it) and bit 8 clear (the access was to a paging-structure entry, not the final page).",
     build: () => {

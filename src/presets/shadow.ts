@@ -10,6 +10,7 @@ import type { Access, AccessOp, Scenario } from '../engine/scenario';
 import type { MemSlot, NestedRule } from '../engine/shadow';
 import { enableEpt, setEpt5 } from '../engine/transform';
 import { translate } from '../engine/translate';
+import type { PresetGroup } from './groups';
 
 /** One scripted guest operation; `note` says what it should show. */
 export type GuestOp =
@@ -55,7 +56,7 @@ export interface ShadowPreset {
   version: number;
   title: string;
   paragraph: string;
-  group: 'Shadow MMU' | 'Nested EPT';
+  group: Extract<PresetGroup, 'Shadow MMU' | 'Nested EPT'>;
   build(): ShadowSetup | NestedSetup;
 }
 
@@ -141,11 +142,11 @@ export const SHADOW_PRESETS: ShadowPreset[] = [
     title: 'Shadow paging: first touch builds the tree',
     group: 'Shadow MMU',
     paragraph:
-      "Without EPT, KVM runs the guest on shadow page tables that map guest-virtual straight to host-physical, and builds them lazily. The guest's first read of its heap finds nothing in the shadow root: the CPU's page fault exits to KVM, which walks the guest's four tables, sets their accessed flags and creates one shadow page per guest table (PML4, PDPT, PD, PT), each write-protecting the guest table it shadows. The second read runs with no exit. The page is clean, so the SPTE is read-only: the first write exits once more to set the guest's dirty flag.",
+      "Without EPT, KVM runs the guest on shadow page tables that map guest-virtual straight to host-physical, and builds them lazily. The shadow root (the PML4's shadow page) is built when CR3 is loaded, and it is empty. So the guest's first read of its heap exits: the CPU's page fault goes to KVM, which walks the guest's four tables, sets their accessed flags and creates a shadow page for each table below the root (PDPT, PD, PT), each write-protecting the guest table it shadows. The second read runs with no exit. The page is clean, so the SPTE is read-only: the first write exits once more to set the guest's dirty flag.",
     build: () => {
       const b = smallSpace(undefined, 0x10_0000, 0x20_0000);
       return shadowSetup(b, acc(HEAP, 'read', 3), [
-        { kind: 'access', va: HEAP, op: 'read', cpl: 3, note: 'First read: exit, guest walk, four shadow pages created.' },
+        { kind: 'access', va: HEAP, op: 'read', cpl: 3, note: 'First read: exit, guest walk, three shadow pages created below the root (four in all).' },
         { kind: 'access', va: HEAP, op: 'read', cpl: 3, note: 'Second read: the shadow tables map it, no exit.' },
         { kind: 'access', va: HEAP, op: 'write', cpl: 3, note: 'First write: the SPTE is read-only (guest D=0), so it exits; KVM sets D and makes the SPTE writable.' },
         { kind: 'access', va: HEAP, op: 'write', cpl: 3, note: 'Second write: no exit.' },
@@ -215,7 +216,7 @@ export const SHADOW_PRESETS: ShadowPreset[] = [
         { kind: 'access', va: 0x40_0000n, op: 'read', cpl: 3, note: 'Another page under the same PD.' },
         { kind: 'store', gpa: pd + 8 * 100, value: 0n, note: 'Store to the PD: exit, emulated; flooding count 1.' },
         { kind: 'store', gpa: pd + 8 * 101, value: 0n, note: 'Another store: exit, emulated; count 2.' },
-        { kind: 'store', gpa: pd + 8 * 102, value: 0n, note: 'Third store in a row: the PD shadow page is zapped (write flooding); its SPTEs go, the PT page below is unlinked.' },
+        { kind: 'store', gpa: pd + 8 * 102, value: 0n, note: 'Third store in a row: the PD shadow page is zapped (write flooding); its SPTEs go, and the two PT pages below are unlinked.' },
         { kind: 'access', va: HEAP, op: 'read', cpl: 3, note: 'The next access faults, exits, rebuilds the PD shadow page and links the PT page again.' },
       ]);
     },

@@ -61,6 +61,7 @@ export interface DocSlice {
   saved: boolean;
 
   boot(hash: string, legacy: string | null): Promise<BootAnswer | null>;
+  /** Open a preset from the picker: at reference 0, the outcome not yet shown. */
   openPreset(id: string): Promise<boolean>;
   openLink(fragment: string): Promise<boolean>;
   importFile(text: string, name: string): Promise<boolean>;
@@ -119,7 +120,7 @@ export const createDocSlice =
         ...(sameDoc ? {} : { selection: null, entry: null }),
       });
       get().syncShadowView(s.view);
-      if (s.layout && (!sameDoc || !prev.layout)) get().requestFit();
+      if (s.layout && (!sameDoc || !prev.layout)) get().requestCamera('open');
       // The inspector follows the walk: a new walk selects the entry its shown step reads.
       const target = get().step > 0 ? s.targets[get().step - 1] : undefined;
       const walkChanged = prev.trace?.va !== s.trace.va || prev.targets.length !== s.targets.length || prev.targets.some((t, i) => t.tableId !== s.targets[i]?.tableId || t.index !== s.targets[i]?.index);
@@ -153,6 +154,17 @@ export const createDocSlice =
         return true;
       }
       return took({ ok: true, value: r.value.opened });
+    };
+
+    /**
+     * The last change on its way to the worker. Translate reads the mode to
+     * choose its intent (a walk, or a guest operation under a shadow MMU), so
+     * it waits for a mode switch made just before it to land.
+     */
+    let inflight: Promise<unknown> = Promise.resolve();
+    const track = <T>(p: Promise<T>): Promise<T> => {
+      inflight = p.catch(() => undefined);
+      return p;
     };
 
     const refuse = (p: Problem, lead: string, source: string) => get().showAlert({ field: p.field, message: `${lead}: ${p.field}: ${p.message}.` }, source);
@@ -204,7 +216,7 @@ export const createDocSlice =
       },
 
       async openPreset(id) {
-        const r = await client.openPreset(id);
+        const r = await track(client.openPreset(id, 'start'));
         if (!r.ok) refuse(r.problem, 'That preset cannot be opened', 'preset');
         return took(r);
       },
@@ -248,6 +260,7 @@ export const createDocSlice =
       },
 
       async translate() {
+        await inflight;
         const { draftVa, address, doc } = get();
         if (!doc) return false;
         const p = parseVa(draftVa, address?.width ?? 64);
@@ -270,7 +283,7 @@ export const createDocSlice =
       },
 
       async act(i, field, text) {
-        const r = await client.act(i);
+        const r = await track(client.act(i));
         if (!r.ok) {
           if (field) set({ fieldErrors: { ...get().fieldErrors, [field]: { text: text ?? '', message: `${r.problem.message}` } } });
           else refuse(r.problem, 'That change was not made', 'edit');
@@ -289,13 +302,13 @@ export const createDocSlice =
       },
 
       async undo() {
-        const r = await client.undo();
+        const r = await track(client.undo());
         if (!r.ok) return refuse(r.problem, 'Undo cannot go there', 'history');
         took(r);
       },
 
       async redo() {
-        const r = await client.redo();
+        const r = await track(client.redo());
         if (!r.ok) return refuse(r.problem, 'Redo cannot go there', 'history');
         took(r);
       },

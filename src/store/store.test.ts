@@ -279,3 +279,74 @@ describe('app store', () => {
     expect(fresh.store.getState().doc?.presetId).toBe('pf-smep');
   });
 });
+
+describe('classroom', () => {
+  it('the picker opens a preset at reference 0; a link keeps the step it was made at', async () => {
+    const { store, client } = await booted();
+    await store.getState().openPreset('lm4-2m');
+    expect(store.getState().step).toBe(0);
+    expect(store.getState().trace?.steps).toHaveLength(3);
+    store.getState().setStep(2);
+    await idle();
+    const frag = await client.fragment();
+    const other = await booted('#' + frag);
+    expect(other.store.getState().step).toBe(2);
+    expect(other.store.getState().doc?.presetId).toBe('lm4-2m');
+  });
+
+  it('every step asks the camera for the step’s view; a new document for its first view; Fit for the whole drawing', async () => {
+    const { store } = await booted();
+    const s = () => store.getState();
+    await s().openPreset('lm4-4k');
+    expect(s().camera.kind).toBe('open');
+    const seq = s().camera.seq;
+    s().nextStep();
+    expect(s().camera).toEqual({ kind: 'step', seq: seq + 1 });
+    s().requestFit();
+    expect(s().camera.kind).toBe('whole');
+    s().setPresenting(true);
+    expect(s().presenting).toBe(true);
+    expect(s().camera.kind).toBe('step');
+  });
+
+  it('text size steps through its range and stops at the ends; sync remembers it', async () => {
+    const { store, client } = setup();
+    const saved = new Map<string, string>();
+    const env: SyncEnv = {
+      location: { hash: '', pathname: '/', search: '' },
+      history: { replaceState: () => {} },
+      storage: { getItem: (k) => saved.get(k) ?? null, setItem: (k, v) => void saved.set(k, v) },
+      addEventListener: () => {},
+      root: null,
+    };
+    const stop = await bootApp(store, client, env);
+    const s = () => store.getState();
+    expect(s().textScale).toBe(1);
+    while (s().stepTextScale(1));
+    expect(s().textScale).toBe(2);
+    expect(s().stepTextScale(1)).toBe(false);
+    s().stepTextScale(-1);
+    expect(saved.get('pagoda.textScale')).toBe('1.75');
+    stop();
+    const again = setup();
+    const stop2 = await bootApp(again.store, again.client, env);
+    expect(again.store.getState().textScale).toBe(1.75);
+    stop2();
+  });
+
+  it('under a shadow MMU, quick steps add up: three presses before any answer run three operations', async () => {
+    const { store } = await booted();
+    await store.getState().openPreset('shadow-first-touch');
+    const s = () => store.getState();
+    s().nextStep();
+    s().nextStep();
+    s().nextStep();
+    await s().goStep(3);
+    for (let i = 0; i < 20 && s().ops!.at !== 3; i++) await idle();
+    expect(s().ops!.at).toBe(3);
+    s().prevStep();
+    s().prevStep();
+    for (let i = 0; i < 20 && s().ops!.at !== 1; i++) await idle();
+    expect(s().ops!.at).toBe(1);
+  });
+});

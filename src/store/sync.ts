@@ -11,6 +11,7 @@ import type { AppStore } from './index';
 /** Where the previous version kept the last link (read once, for a reload after an upgrade). */
 export const LEGACY_KEY = 'pagoda.last';
 export const THEME_KEY = 'pagoda.theme';
+export const TEXT_SCALE_KEY = 'pagoda.textScale';
 /** Links longer than this are not written to the address bar (browsers cap URLs near 2 MB). */
 export const MAX_URL_FRAGMENT = 1_800_000;
 
@@ -147,6 +148,42 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
   );
   const savedTheme = env.storage?.getItem(THEME_KEY);
   if (savedTheme === 'light' || savedTheme === 'dark') store.getState().setTheme(savedTheme);
+
+  // Text size: a CSS variable every font size is multiplied by, remembered in this browser.
+  const applyTextScale = (n: number) => env.root?.style.setProperty('--text-scale', String(n));
+  stops.push(
+    store.subscribe(
+      (s) => s.textScale,
+      (n) => {
+        applyTextScale(n);
+        try {
+          env.storage?.setItem(TEXT_SCALE_KEY, String(n));
+        } catch {
+          /* ignore */
+        }
+      },
+    ),
+  );
+  let savedScale: string | null = null;
+  try {
+    savedScale = env.storage?.getItem(TEXT_SCALE_KEY) ?? null;
+  } catch {
+    savedScale = null;
+  }
+  if (savedScale) store.getState().setTextScale(Number(savedScale));
+  applyTextScale(store.getState().textScale);
+
+  // Presentation mode restyles the whole page: html[data-present].
+  stops.push(
+    store.subscribe(
+      (s) => s.presenting,
+      (on) => {
+        if (!env.root) return;
+        if (on) env.root.dataset.present = 'yes';
+        else delete env.root.dataset.present;
+      },
+    ),
+  );
 
   env.addEventListener('hashchange', () => {
     const h = env.location.hash;

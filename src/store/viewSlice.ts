@@ -19,6 +19,7 @@ export interface Transform {
 }
 
 export type Theme = 'light' | 'dark';
+export type CameraKind = 'open' | 'step' | 'whole';
 
 export interface ViewSlice {
   /** References shown: 0 … trace.steps.length. */
@@ -30,8 +31,13 @@ export interface ViewSlice {
   entry: EntryInfo | null;
   expanded: string[];
   transform: Transform;
-  /** Bumped to ask the canvas to fit the drawing / show the current step. */
-  fitRequest: number;
+  /**
+   * What the tree's camera shows, and a counter that changes with every
+   * request: `open` — a document's first view (the root and the walked
+   * path); `step` — the view chosen for the step shown; `whole` — the whole
+   * drawing (Fit).
+   */
+  camera: { kind: CameraKind; seq: number };
   theme: Theme | null;
   /** Under a shadow MMU: which walk of the last operation is shown, and how many of its steps. */
   shadowWalk: ShadowWalkKind;
@@ -52,7 +58,10 @@ export interface ViewSlice {
   refreshEntry(): Promise<void>;
   toggleExpanded(id: string): Promise<void>;
   setTransform(t: Transform): void;
+  /** `Fit`: show the whole drawing. */
   requestFit(): void;
+  /** Ask the camera for a view (a document opened, the step view again, the whole drawing). */
+  requestCamera(kind: CameraKind): void;
   setTheme(t: Theme | null): void;
   setShadowWalk(w: ShadowWalkKind): void;
   setShadowStep(n: number): void;
@@ -87,6 +96,13 @@ export const createViewSlice =
       void client.latest('view', () => client.setView(view).then(() => s.markSaved()));
     };
     const underShadow = () => get().ops !== null;
+    /**
+     * Under a shadow MMU a step is a worker round trip: the operation the
+     * latest step asked for, so quick presses add up (five Page Downs run five
+     * operations) instead of all asking for the one after the shown one.
+     */
+    let opTarget: number | null = null;
+    const opAt = () => opTarget ?? get().ops!.at;
 
     return {
       step: 0,
@@ -96,7 +112,7 @@ export const createViewSlice =
       entry: null,
       expanded: [],
       transform: { x: 0, y: 0, k: 1 },
-      fitRequest: 0,
+      camera: { kind: 'open', seq: 0 },
       theme: null,
       shadowWalk: 'hardware',
       shadowStep: 0,
@@ -116,19 +132,24 @@ export const createViewSlice =
           get().setStep(to);
           return;
         }
-        if (to === get().ops!.at) return;
-        await get().act({ t: 'seek', at: to });
+        if (to === opAt()) return;
+        opTarget = to;
+        try {
+          await get().act({ t: 'seek', at: to });
+        } finally {
+          if (opTarget === to) opTarget = null;
+        }
       },
       setStep(n) {
         const max = get().trace?.steps.length ?? 0;
         const step = Math.max(0, Math.min(max, n));
         if (step === get().step) return;
-        set({ step });
+        set({ step, camera: { kind: 'step', seq: get().camera.seq + 1 } });
         report();
       },
       nextStep() {
         if (underShadow()) {
-          void get().goStep(get().ops!.at + 1);
+          void get().goStep(opAt() + 1);
           return;
         }
         const { step, trace } = get();
@@ -138,7 +159,7 @@ export const createViewSlice =
       },
       prevStep() {
         if (underShadow()) {
-          void get().goStep(get().ops!.at - 1);
+          void get().goStep(opAt() - 1);
           return;
         }
         const { step } = get();
@@ -183,7 +204,10 @@ export const createViewSlice =
         set({ transform: t });
       },
       requestFit() {
-        set({ fitRequest: get().fitRequest + 1 });
+        get().requestCamera('whole');
+      },
+      requestCamera(kind) {
+        set({ camera: { kind, seq: get().camera.seq + 1 } });
       },
       setTheme(t) {
         set({ theme: t });

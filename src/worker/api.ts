@@ -104,8 +104,8 @@ export function createApi(session = new Session(), persist: Persist = new Memory
       return { snapshot: r.value, link, saved: savedProblem, missingDump: session.missingDump };
     },
 
-    openPreset: (id?: string): Result<Snapshot> => {
-      const r = session.openPreset(id);
+    openPreset: (id?: string, at: 'start' | 'end' = 'end'): Result<Snapshot> => {
+      const r = session.openPreset(id, at);
       return changed(r, revOf(r));
     },
     openLink: (fragment: string): Result<Snapshot> => {

@@ -103,10 +103,15 @@ export class Session {
 
   // ——— Opens: build and check everything, then push ———
 
-  openPreset(id: string = DEFAULT_PRESET_ID): Result<Snapshot> {
+  /**
+   * Open a preset. `at: 'start'` (the picker) shows reference 0, before the
+   * walk, so a class can ask what happens next; the default shows the whole
+   * walk. Under a shadow MMU a preset starts before its first operation either way.
+   */
+  openPreset(id: string = DEFAULT_PRESET_ID, at: 'start' | 'end' = 'end'): Result<Snapshot> {
     const p = currentPreset(id);
     if (!p) return fail({ field: 'preset', message: `there is no preset "${id}"` });
-    return this.open({ origin: { kind: 'preset', id: p.id, v: p.version }, actions: [], view: { step: -1 } }, 'preset');
+    return this.open({ origin: { kind: 'preset', id: p.id, v: p.version }, actions: [], view: { step: at === 'start' ? 0 : -1 } }, 'preset');
   }
 
   /** Open a share link; on any problem nothing changes. */
@@ -394,7 +399,7 @@ export class Session {
     const result = st.virt === 'shadow' ? shadowResult(st, this.live) : st.virt === 'nested' ? nestedResult(st, this.live) : walkResult(trace, cs[0] ?? null);
     const targets = this.drawing.targets(scenario, trace.steps);
     const shadow = st.shadow ? this.live.get(st).view() : null;
-    const ops = st.shadow ? { items: st.shadow.ops.map((o) => ({ text: opText({ ...o, note: '' }), note: o.note })), at: st.shadow.at } : null;
+    const ops = st.shadow ? { items: st.shadow.ops.map((o) => ({ text: opText({ ...o, note: '' }, st.spaces), note: o.note })), at: st.shadow.at } : null;
     const gf = guestFormat(scenario.cpu);
     return {
       rev: this.rev,

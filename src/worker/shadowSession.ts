@@ -568,7 +568,8 @@ function invlpgEffect(events: readonly ShadowEvent[]): string {
   return parts.length ? parts.join('; ') + '.' : 'no shadow entry for that address needed a change.';
 }
 
-export function opText(op: GuestOp): string {
+/** An operation in words; `spaces` names the address spaces a Load CR3 moves between ("process B", not an index). */
+export function opText(op: GuestOp, spaces: readonly { name: string; cr3: number }[] | null = null): string {
   const what =
     op.kind === 'access'
       ? `${op.op} ${hexBig(op.va)} (CPL ${op.cpl})`
@@ -577,7 +578,9 @@ export function opText(op: GuestOp): string {
         : op.kind === 'invlpg'
           ? `INVLPG ${hexBig(op.va)}`
           : op.kind === 'cr3'
-            ? `Load CR3 (space ${op.space + 1})`
+            ? spaces?.[op.space]
+              ? `Load CR3 ${hexNum(spaces[op.space].cr3)} (${spaces[op.space].name})`
+              : `Load CR3 (address space ${op.space + 1})`
             : op.kind === 'l2-access'
               ? `L2 ${op.op} at ${hexNum(op.gpa)}`
               : op.kind === 'l1-store'

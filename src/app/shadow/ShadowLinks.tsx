@@ -19,9 +19,10 @@ export function ShadowLinks({ box, version, hot }: { box: RefObject<HTMLDivEleme
     const measure = () => {
       const r = el.getBoundingClientRect();
       const out: Link[] = [];
-      el.querySelectorAll<HTMLElement>('.sp-col [data-link]').forEach((sp) => {
+      // Live pages only (a zapped ghost shadows nothing any more), and only to a table that is drawn (not in a closed list).
+      el.querySelectorAll<HTMLElement>('.sp-list [data-link]').forEach((sp) => {
         const gt = el.querySelector<HTMLElement>(`[data-gt="${sp.dataset.link}"]`);
-        if (!gt) return;
+        if (!gt || gt.getClientRects().length === 0) return;
         const a = gt.getBoundingClientRect();
         const b = sp.getBoundingClientRect();
         const x1 = a.right - r.left + el.scrollLeft;

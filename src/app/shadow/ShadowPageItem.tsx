@@ -27,7 +27,11 @@ export function ShadowPageItem({ p, fresh, zapped, nested, onHover }: { p: Shado
             title={`Shadows the guest table at frame ${p.gfn}`}
             onClick={(e) => {
               e.preventDefault();
-              document.getElementById(p.guestTable!)?.scrollIntoView({ block: 'nearest' });
+              const gt = document.getElementById(p.guestTable!);
+              // The table may sit in the closed list of tables without a shadow page: open it first.
+              const list = gt?.closest('details');
+              if (list && !list.open) list.open = true;
+              gt?.scrollIntoView({ block: 'nearest' });
             }}
           >
             ← gfn {p.gfn}

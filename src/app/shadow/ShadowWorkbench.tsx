@@ -5,6 +5,8 @@
  * next one. Motion is off under prefers-reduced-motion (shadow.css).
  */
 import { useRef, useState } from 'react';
+import { useApp } from '../context';
+import { PictureBar } from '../PictureBar';
 import { GuestTableCard } from './GuestTableCard';
 import { useShadow } from './hooks';
 import { ShadowLinks } from './ShadowLinks';
@@ -15,6 +17,7 @@ export function ShadowWorkbench() {
   const view = useShadow((s) => s.shadow);
   const box = useRef<HTMLDivElement>(null);
   const [hot, setHot] = useState<number | null>(null);
+  const presenting = useApp((s) => s.presenting);
   if (!view) return null;
   const nested = view.mode === 'nested';
   const created = new Set(view.created);
@@ -27,8 +30,9 @@ export function ShadowWorkbench() {
   const pages = [...view.pages].sort((a, b) => rank(a) - rank(b) || a.quadrant - b.quadrant || a.id - b.id);
   const spaceNames = (t: (typeof view.guestTables)[number]) => (view.spaces.length > 1 ? t.spaces.map((k) => view.spaces[k].name) : []);
   return (
-    <div className="shadow-workbench">
-      <div className="sw-columns" ref={box}>
+    <section className="shadow-workbench" aria-label="Shadow MMU workbench">
+      {!presenting && <PictureBar kind="shadow" />}
+      <div className="sw-columns" ref={box} data-picture="shadow" tabIndex={0} role="group" aria-label={nested ? 'EPT12 tables beside their EPT02 shadow pages' : 'Guest tables beside their shadow pages'}>
         <ShadowLinks box={box} version={view} hot={hot} />
         <section className="gt-col" aria-labelledby="gt-h">
           <h2 id="gt-h">{nested ? 'EPT12 (L1’s EPT for L2)' : 'Guest page tables'}</h2>
@@ -75,6 +79,6 @@ export function ShadowWorkbench() {
           )}
         </section>
       </div>
-    </div>
+    </section>
   );
 }

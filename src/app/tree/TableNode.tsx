@@ -6,13 +6,15 @@ interface Props {
   node: TreeNode;
   detailed: boolean;
   expanded: boolean;
+  /** The walk reads an entry of this table. */
+  onPath: boolean;
   onSelect(tableId: string, index: number): void;
   onExpand(tableId: string): void;
 }
 
 const pad = (i: number, count: number) => i.toString(16).padStart(count > 16 ? 3 : 1, '0');
 
-export const TableNode = memo(function TableNode({ node: n, detailed, expanded, onSelect, onExpand }: Props) {
+export const TableNode = memo(function TableNode({ node: n, detailed, expanded, onPath, onSelect, onExpand }: Props) {
   const count = n.count;
   // Zoomed out, a table is a block coloured by how full it is (a real kernel has thousands of tables).
   const occ = n.count > 0 ? n.present / n.count : 0;
@@ -23,6 +25,7 @@ export const TableNode = memo(function TableNode({ node: n, detailed, expanded, 
       style={{ transform: `translate(${n.x}px, ${n.y}px)`, width: n.w, height: n.h, ...(block ? { background: block } : {}) }}
       data-table={n.id}
       data-occupancy={Math.round(occ * 100)}
+      data-on-path={onPath ? 'yes' : undefined}
       title={detailed ? undefined : `${n.name} ${n.base}: ${n.present} of ${n.count} entries present (${Math.round(occ * 100)} %)`}
     >
       <div className="tnode-head" title={`${n.present} present entr${n.present === 1 ? 'y' : 'ies'}`}>

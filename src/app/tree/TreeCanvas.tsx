@@ -4,30 +4,20 @@
  * step redraws only the highlight. Pan/zoom comes from the d3-zoom controller.
  */
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { HEAD_H, ROW_H, rowTop } from '../../worker/geometry';
-import type { StepTarget, TreeEdge, TreeLayout, TreeNode } from '../../worker/types';
-import { useApp, useAppShallow, useAppStore } from '../context';
+import { HEAD_H } from '../../worker/geometry';
+import type { TreeEdge, TreeLayout, TreeNode } from '../../worker/types';
+import { useAppShallow, useAppStore } from '../context';
+import { PictureBar } from '../PictureBar';
+import { ROOT_W, ROW_FONT_PX, overviewCamera, stepCamera, targetRect, wholeCamera } from './camera';
+import { cameraHandle } from './cameraHandle';
 import { TableNode } from './TableNode';
 import { edgeVisible, nodeVisible, visibleRect } from './cull';
-import { createZoomController, type Rect, type ZoomController } from './zoomController';
+import { createZoomController, type ViewTransform } from './zoomController';
 
 /** Detail threshold: below this zoom, nodes are drawn as headers only. */
 const DETAIL_K = 0.35;
-
-function rowIndexOf(n: TreeNode, index: number): number {
-  for (let i = 0; i < n.rows.length; i++) {
-    const r = n.rows[i];
-    if ((r.kind === 'entry' && r.index === index) || (r.kind === 'fold' && index >= r.from && index <= r.to)) return i;
-  }
-  return -1;
-}
-
-function targetRect(nodes: Map<string, TreeNode>, t: StepTarget): Rect | null {
-  const n = nodes.get(t.tableId);
-  if (!n) return null;
-  const i = rowIndexOf(n, t.index);
-  return i < 0 ? { x: n.x, y: n.y, w: n.w, h: HEAD_H } : { x: n.x, y: n.y + rowTop(i), w: n.w, h: ROW_H };
-}
+/** Entry text as rendered (px): at least this on a laptop, and in presentation mode for a room (the issue's 18 px). */
+const LEGIBLE_PX = { normal: 12, present: 18.2 };
 
 const edgePath = (e: { x1: number; y1: number; x2: number; y2: number }) => {
   const mx = (e.x1 + e.x2) / 2;
@@ -42,7 +32,7 @@ const Edges = memo(function Edges({ edges, layout }: { edges: TreeEdge[]; layout
       ))}
       {layout.roots.map((r) => {
         const n = layout.nodes.find((x) => x.id === r.to);
-        return n ? <path key={r.label} className="root-edge" d={edgePath({ x1: r.x + 96, y1: r.y + 18, x2: n.x, y2: n.y + HEAD_H / 2 })} /> : null;
+        return n ? <path key={r.label} className="root-edge" d={edgePath({ x1: r.x + ROOT_W, y1: r.y + 18, x2: n.x, y2: n.y + HEAD_H / 2 })} /> : null;
       })}
     </svg>
   );
@@ -81,74 +71,66 @@ function WalkLayer({ layout, nodes }: { layout: TreeLayout; nodes: Map<string, T
   );
 }
 
-/** Keep the current step's entry on screen (its own component, so a step re-renders only this and the walk layer). */
-function FollowStep({ nodes, ctl }: { nodes: Map<string, TreeNode>; ctl: { current: ZoomController | null } }) {
-  const target = useApp((s) => s.targets[s.step - 1]);
-  useEffect(() => {
-    if (!target || !ctl.current) return;
-    const r = targetRect(nodes, target);
-    if (r) ctl.current.reveal(r);
-  }, [target, nodes, ctl]);
-  return null;
-}
-
-function bounds(nodes: TreeNode[]): Rect {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (const n of nodes) {
-    x0 = Math.min(x0, n.x);
-    y0 = Math.min(y0, n.y);
-    x1 = Math.max(x1, n.x + n.w);
-    y1 = Math.max(y1, n.y + n.h);
-  }
-  return { x: x0 - 110, y: y0, w: x1 - x0 + 110, h: y1 - y0 };
+/**
+ * The camera for what is asked (a document's first view, the step's view,
+ * or the whole drawing): computed from the layout, the step and the
+ * viewport only (camera.ts), so it cannot drift however fast steps come.
+ */
+function cameraFor(kind: 'open' | 'step' | 'whole', presenting: boolean, input: Parameters<typeof stepCamera>[0]): ViewTransform | null {
+  if (kind === 'whole') return wholeCamera(input.layout, input.vp, input.maxK);
+  // The first view shows the root and the walked path; in a room, legibility comes first.
+  if (kind === 'open' && !presenting) return overviewCamera(input.layout, input.targets, input.vp, input.maxK);
+  return stepCamera(input);
 }
 
 export function TreeCanvas() {
   const store = useAppStore();
-  const { layout, transform, fitRequest, expanded } = useAppShallow((s) => ({ layout: s.layout, transform: s.transform, fitRequest: s.fitRequest, expanded: s.expanded }));
+  const { layout, transform, expanded, camera, step, targets, presenting, textScale } = useAppShallow((s) => ({
+    layout: s.layout,
+    transform: s.transform,
+    expanded: s.expanded,
+    camera: s.camera,
+    step: s.step,
+    targets: s.targets,
+    presenting: s.presenting,
+    textScale: s.textScale,
+  }));
   const viewport = useRef<HTMLDivElement>(null);
-  const ctl = useRef<ZoomController | null>(null);
-  const [size, setSize] = useState({ w: 800, h: 500 });
+  const [size, setSize] = useState({ w: 0, h: 0 });
 
   useEffect(() => {
     const el = viewport.current!;
     const reduced = matchMedia('(prefers-reduced-motion: reduce)').matches;
-    ctl.current = createZoomController(el, (t) => store.getState().setTransform(t), { reducedMotion: reduced });
+    // Not settled until the first view is shown (the store still holds the last canvas's transform).
+    el.dataset.camera = 'moving';
+    const ctl = createZoomController(el, (t) => store.getState().setTransform(t), { reducedMotion: reduced, onMoving: (m) => (el.dataset.camera = m ? 'moving' : 'settled') });
+    cameraHandle.current = ctl;
     const ro = new ResizeObserver(() => setSize({ w: el.clientWidth, h: el.clientHeight }));
     ro.observe(el);
     setSize({ w: el.clientWidth, h: el.clientHeight });
     return () => {
       ro.disconnect();
-      ctl.current?.destroy();
-      ctl.current = null;
+      ctl.destroy();
+      if (cameraHandle.current === ctl) cameraHandle.current = null;
     };
   }, [store]);
 
   const nodeMap = useMemo(() => new Map((layout?.nodes ?? []).map((n) => [n.id, n])), [layout]);
 
-  // Fit: the whole drawing when it is legible at that size, else the walked
-  // path; when even that would be too small for a projector, stay legible and
-  // centre the current step (the camera then follows the walk).
   useEffect(() => {
-    if (!layout || !ctl.current || layout.nodes.length === 0) return;
-    const all = bounds(layout.nodes);
-    const el = viewport.current!;
-    const k = Math.min(el.clientWidth / all.w, el.clientHeight / all.h);
-    if (k >= 0.8) {
-      ctl.current.fit(all, 1);
-      return;
+    const ctl = cameraHandle.current;
+    if (!layout || !ctl || layout.nodes.length === 0 || size.w === 0) return;
+    const minK = ((presenting ? LEGIBLE_PX.present : LEGIBLE_PX.normal) / ROW_FONT_PX) * textScale;
+    // The floating tools cover the top of the viewport: the camera frames the part below them.
+    const bar = viewport.current!.parentElement?.querySelector<HTMLElement>('.picture-bar.tree');
+    const inset = bar ? bar.offsetTop + bar.offsetHeight + 4 : 0;
+    const t = cameraFor(camera.kind, presenting, { layout, nodes: nodeMap, targets, step, vp: { w: size.w, h: Math.max(1, size.h - inset) }, minK, maxK: minK * 1.3 });
+    if (t) {
+      t.y += inset;
+      viewport.current!.dataset.cameraK = t.k.toFixed(4);
+      ctl.show(t);
     }
-    const st = store.getState();
-    const path = st.targets.map((t) => nodeMap.get(t.tableId)).filter((n): n is TreeNode => !!n);
-    const current = st.targets[st.step - 1] ?? st.targets[0];
-    const focus = (current && targetRect(nodeMap, current)) || bounds(layout.nodes.slice(0, 1));
-    ctl.current.fit(bounds(path.length ? path : layout.nodes.slice(0, 1)), 1, 0.85, focus);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [fitRequest, size.w > 0]);
-
+  }, [camera, step, layout, nodeMap, targets, size, presenting, textScale]);
   const onSelect = useCallback((tableId: string, index: number) => void store.getState().select({ tableId, index }), [store]);
   const onExpand = useCallback((id: string) => void store.getState().toggleExpanded(id), [store]);
 
@@ -161,13 +143,15 @@ export function TreeCanvas() {
     };
   }, [layout, transform, size.w, size.h]);
   const expandedSet = useMemo(() => new Set(expanded), [expanded]);
+  const pathSet = useMemo(() => new Set(targets.map((t) => t.tableId)), [targets]);
 
   return (
     <section className="tree-canvas" aria-labelledby="tree-h">
       <h2 id="tree-h" className="visually-hidden">
         Page-table tree
       </h2>
-      <div ref={viewport} className="tree-viewport">
+      {!presenting && <PictureBar kind="tree" />}
+      <div ref={viewport} className="tree-viewport" data-picture="tree" tabIndex={0} role="group" aria-label="Page-table tree: drag to pan, wheel to zoom">
         {layout && (
           <div className="tree-layer" style={{ transform: `translate(${transform.x}px, ${transform.y}px) scale(${transform.k})` }}>
             <Edges edges={visEdges} layout={layout} />
@@ -178,31 +162,19 @@ export function TreeCanvas() {
               </div>
             ))}
             {visNodes.map((n) => (
-              <TableNode key={n.id} node={n} detailed={detailed} expanded={expandedSet.has(n.id)} onSelect={onSelect} onExpand={onExpand} />
+              <TableNode key={n.id} node={n} detailed={detailed} expanded={expandedSet.has(n.id)} onPath={pathSet.has(n.id)} onSelect={onSelect} onExpand={onExpand} />
             ))}
             <WalkLayer layout={layout} nodes={nodeMap} />
-            <FollowStep nodes={nodeMap} ctl={ctl} />
           </div>
         )}
       </div>
-      <div className="tree-tools">
-        {layout && (
-          <span className="tree-stats">
-            {layout.stats.tables.toLocaleString('en')} tables, {layout.stats.pages.toLocaleString('en')} pages
-            {layout.stats.eptTables > 0 && `, ${layout.stats.eptTables.toLocaleString('en')} EPT tables`}
-            {layout.truncated && ' (drawing truncated)'} · showing {visNodes.length}
-          </span>
-        )}
-        <button type="button" onClick={() => ctl.current?.zoomBy(1.25)} aria-label="Zoom in">
-          +
-        </button>
-        <button type="button" onClick={() => ctl.current?.zoomBy(0.8)} aria-label="Zoom out">
-          −
-        </button>
-        <button type="button" onClick={() => store.getState().requestFit()}>
-          Fit
-        </button>
-      </div>
+      {layout && (
+        <p className="tree-stats">
+          {layout.stats.tables.toLocaleString('en')} tables, {layout.stats.pages.toLocaleString('en')} pages
+          {layout.stats.eptTables > 0 && `, ${layout.stats.eptTables.toLocaleString('en')} EPT tables`}
+          {layout.truncated && ' (drawing truncated)'} · showing {visNodes.length}
+        </p>
+      )}
     </section>
   );
 }

@@ -22,21 +22,25 @@ export interface Rect {
 
 export interface ZoomController {
   /**
-   * Fit a rectangle (layout coordinates) into the viewport, zooming at most to
-   * `maxK`. When that would need a zoom below `minK` (illegible), zoom to
-   * `minK` and centre `focus` instead.
+   * Move to an absolute transform (computed from the layout, never from the
+   * current one), animated unless motion is reduced. A move interrupted by the
+   * next one just starts from wherever it was: the last target always wins.
    */
-  fit(r: Rect, maxK?: number, minK?: number, focus?: Rect): void;
-  /** Pan so the rectangle is visible, if it is not already. */
-  reveal(r: Rect): void;
+  show(t: ViewTransform): void;
   zoomBy(factor: number): void;
   destroy(): void;
 }
 
-export function createZoomController(el: HTMLElement, onTransform: (t: ViewTransform) => void, opts: { reducedMotion: boolean }): ZoomController {
+export interface ZoomOptions {
+  reducedMotion: boolean;
+  /** Told when the camera starts and stops moving (tests wait for "settled"). */
+  onMoving?: (moving: boolean) => void;
+}
+
+export function createZoomController(el: HTMLElement, onTransform: (t: ViewTransform) => void, opts: ZoomOptions): ZoomController {
   const sel: Selection<HTMLElement, unknown, null, undefined> = select(el);
   const z: ZoomBehavior<HTMLElement, unknown> = zoom<HTMLElement, unknown>()
-    .scaleExtent([0.03, 2.5])
+    .scaleExtent([0.02, 4])
     .filter((e: Event) => {
       // Wheel zooms; drags pan from the background, not from entry buttons (so clicks stay clicks).
       if (e.type === 'wheel') return true;
@@ -47,49 +51,33 @@ export function createZoomController(el: HTMLElement, onTransform: (t: ViewTrans
     .on('zoom', (e) => onTransform({ x: e.transform.x, y: e.transform.y, k: e.transform.k }));
   sel.call(z).on('dblclick.zoom', null);
   const duration = opts.reducedMotion ? 0 : 350;
-
-  const apply = (x: number, y: number, k: number) => {
-    const t = zoomIdentity.translate(x, y).scale(k);
-    if (duration === 0) sel.call(z.transform, t);
-    else sel.transition().duration(duration).call(z.transform, t);
+  let moves = 0;
+  const moving = (on: boolean) => {
+    moves = Math.max(0, moves + (on ? 1 : -1));
+    opts.onMoving?.(moves > 0);
   };
 
-  const current = (): ViewTransform => {
-    const t = (el as unknown as { __zoom?: { x: number; y: number; k: number } }).__zoom;
-    return t ? { x: t.x, y: t.y, k: t.k } : { x: 0, y: 0, k: 1 };
+  /** A transition that reports its end, however it ends (done, interrupted by the next move, or cancelled before it began). */
+  const animate = (ms: number) => {
+    moving(true);
+    return sel
+      .transition()
+      .duration(ms)
+      .on('end interrupt cancel', () => moving(false));
   };
 
   return {
-    fit(r, maxK = 1, minK = 0.03, focus) {
-      const W = el.clientWidth;
-      const H = el.clientHeight;
-      if (W === 0 || H === 0) return;
-      const pad = 24;
-      const k = Math.max(0.03, Math.min(maxK, (W - 2 * pad) / Math.max(1, r.w), (H - 2 * pad) / Math.max(1, r.h)));
-      if (k < minK && focus) {
-        apply(W / 2 - (focus.x + focus.w / 2) * minK, H / 2 - (focus.y + focus.h / 2) * minK, minK);
-        return;
-      }
-      apply(pad - r.x * k + Math.max(0, (W - 2 * pad - r.w * k) / 2), pad - r.y * k + Math.max(0, (H - 2 * pad - r.h * k) / 2), k);
-    },
-    reveal(r) {
-      const { x, y, k } = current();
-      const W = el.clientWidth;
-      const H = el.clientHeight;
-      const left = r.x * k + x;
-      const top = r.y * k + y;
-      const right = left + r.w * k;
-      const bottom = top + r.h * k;
-      const m = 24;
-      const mb = 64; // the zoom tools sit at the bottom
-      if (left >= m && top >= m && right <= W - m && bottom <= H - mb) return;
-      const nx = left < m || right > W - m ? W / 2 - (r.x + r.w / 2) * k : x;
-      const ny = top < m || bottom > H - mb ? (H - mb + m) / 2 - (r.y + r.h / 2) * k : y;
-      apply(nx, ny, k);
+    show(t) {
+      const target = zoomIdentity.translate(t.x, t.y).scale(t.k);
+      if (duration === 0) {
+        sel.interrupt();
+        sel.call(z.transform, target);
+        opts.onMoving?.(moves > 0);
+      } else animate(duration).call(z.transform, target);
     },
     zoomBy(f) {
       if (duration === 0) sel.call(z.scaleBy, f);
-      else sel.transition().duration(duration / 2).call(z.scaleBy, f);
+      else animate(duration / 2).call(z.scaleBy, f);
     },
     destroy() {
       sel.interrupt();
