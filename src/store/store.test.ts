@@ -288,7 +288,7 @@ describe('classroom', () => {
     expect(store.getState().trace?.steps).toHaveLength(3);
     store.getState().setStep(2);
     await idle();
-    const frag = await client.fragment();
+    const frag = (await client.fragment()).link;
     const other = await booted('#' + frag);
     expect(other.store.getState().step).toBe(2);
     expect(other.store.getState().doc?.presetId).toBe('lm4-2m');
