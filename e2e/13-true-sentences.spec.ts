@@ -64,7 +64,7 @@ test.describe('13. every sentence is true in its mode', () => {
 
   test('sentences under EPT say which address is guest-physical and which host-physical', async ({ app, page }) => {
     await app.open();
-    await app.preset('Two-dimensional walk: 4-level guest on 4-level EPT (24 references)');
+    await app.preset('2D walk: 4-level guest on 4-level EPT (24 references)');
     await expect(page.getByText('Reference 0 of 24', { exact: true })).toBeVisible();
     for (let i = 0; i < 5; i++) await page.getByRole('button', { name: 'Next step' }).click();
     const sentence = page.locator('.step-sentence');

@@ -52,7 +52,7 @@ const settledCamera = (page: Page) => expect(page.locator('.tree-viewport[data-c
 
 const CASES = [
   { name: 'tree', title: '4-level walk to a 4 KiB page', steps: 2, tree: true, other: false },
-  { name: 'ept', title: 'Two-dimensional walk: 4-level guest on 4-level EPT (24 references)', steps: 7, tree: true, other: true },
+  { name: 'ept', title: '2D walk: 4-level guest on 4-level EPT (24 references)', steps: 7, tree: true, other: true },
   { name: 'shadow', title: 'Shadow paging: write flooding zaps a page', steps: 5, tree: false, other: true },
 ] as const;
 

@@ -31,7 +31,7 @@ test.describe('3. a camera that never drifts', () => {
     test(`Play at 4 steps/s over 35 references ends on the zoom chosen for the last step (${mode})`, async ({ app, page }) => {
       await page.emulateMedia({ reducedMotion: 'no-preference' });
       await app.open();
-      await app.preset('Two-dimensional walk: 5-level guest on 5-level EPT (35 references)');
+      await app.preset('2D walk: 5-level guest on 5-level EPT (35 references)');
       await page.getByRole('combobox', { name: 'Speed' }).selectOption('4');
       if (mode === 'presentation') await page.keyboard.press('p');
       // The reference: the last step reached directly, once the camera has settled.
@@ -61,7 +61,7 @@ test.describe('3. a camera that never drifts', () => {
   test('35 quick → presses, then 35 ←: back at the start the view is the start’s view', async ({ app, page }) => {
     await page.emulateMedia({ reducedMotion: 'no-preference' });
     await app.open();
-    await app.preset('Two-dimensional walk: 5-level guest on 5-level EPT (35 references)');
+    await app.preset('2D walk: 5-level guest on 5-level EPT (35 references)');
     await page.keyboard.press('ArrowRight');
     await settled(page);
     const first = await transform(page);
@@ -94,7 +94,7 @@ test.describe('3. a camera that never drifts', () => {
 
   test('Fit shows the whole tree, and the next step comes back to the step’s view', async ({ app, page }) => {
     await app.open();
-    await app.preset('Two-dimensional walk: 4-level guest on 4-level EPT (24 references)');
+    await app.preset('2D walk: 4-level guest on 4-level EPT (24 references)');
     await page.keyboard.press('ArrowRight');
     await settled(page);
     const step1 = await transform(page);

@@ -46,7 +46,7 @@ test.describe('9. export picture', () => {
 
   test('under EPT: the 2D grid (or the tree), with the path through the cells and the current cell', async ({ app, page }) => {
     await app.open();
-    await app.preset('Two-dimensional walk: 5-level guest on 5-level EPT (35 references)');
+    await app.preset('2D walk: 5-level guest on 5-level EPT (35 references)');
     for (let i = 0; i < 12; i++) await page.keyboard.press('ArrowRight');
     await page.getByRole('button', { name: 'Export picture' }).click();
     const dialog = page.getByRole('dialog', { name: 'Export picture' });

@@ -127,8 +127,8 @@ function ThemeToggle() {
   const setTheme = useApp((s) => s.setTheme);
   const dark = theme === 'dark' || (theme === null && matchMedia('(prefers-color-scheme: dark)').matches);
   return (
-    <button type="button" aria-pressed={dark} onClick={() => setTheme(dark ? 'light' : 'dark')} title="Switch between light and dark themes">
-      Dark theme
+    <button type="button" className="theme-toggle" aria-pressed={dark} aria-label="Dark theme" onClick={() => setTheme(dark ? 'light' : 'dark')} title="Dark theme: switch between light and dark">
+      Dark
     </button>
   );
 }

@@ -184,7 +184,7 @@ export const PRESETS: Preset[] = [
     ([g, h, n]): Preset => ({
       id: `ept-${g}x${h}`,
       version: 1,
-      title: `Two-dimensional walk: ${g}-level guest on ${h}-level EPT (${n} references)`,
+      title: `2D walk: ${g}-level guest on ${h}-level EPT (${n} references)`,
       group: 'EPT and 2D walks',
       paragraph: `Under EPT every guest-physical address the guest walk uses — the CR3 table, each guest table, and the final page — is itself translated by a full ${h}-level EPT walk before it can be read. ${g} guest levels each need ${h} EPT references plus the guest entry, and the final address needs ${h} more: (${g}+1)×(${h}+1)−1 = ${n} references without TLBs or paging-structure caches. Guest memory here sits at host-physical = guest-physical + 4 GiB.`,
       build: () => {
