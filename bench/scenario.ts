@@ -20,18 +20,10 @@ import {
   type PageSizeBytes,
   type Scenario,
 } from '../src/engine';
+import { floats } from '../src/worker/quiz/rng';
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32, the quizzes' own). */
+export const rng = floats;
 
 export interface BenchPage {
   /** Linear address as halves (may be above 2^53, e.g. kernel addresses). */

@@ -67,9 +67,12 @@ test.describe('14. a real guest’s dump', () => {
     await expect(page.getByRole('heading', { name: 'guest-5.elf' })).toBeVisible({ timeout: 30_000 });
     const space = page.getByRole('region', { name: 'Address space' });
     await space.getByRole('radio', { name: 'Kernel' }).check();
+    const before = await app.address.inputValue();
     await space.getByRole('row').nth(2).getByRole('button').click();
+    // The row's address is walked: wait for it to be shown and saved before reading it.
+    await expect(app.address).not.toHaveValue(before);
     const va = await app.address.inputValue();
-    await expect(page.locator('html[data-saved="yes"]')).toHaveCount(1);
+    await app.settled();
     await page.reload();
     await expect(app.alert).toContainText('You were looking at the QEMU dump guest-5.elf');
     await expect(app.alert).toContainText('choose it again with Import');

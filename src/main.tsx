@@ -5,16 +5,20 @@ import { StoreContext } from './app/context';
 import { EngineContext } from './app/engine';
 import './app/styles.css';
 import { createAppStore } from './store';
-import { bootApp, type SyncEnv } from './store/sync';
+import { bootApp, embedParams, type SyncEnv } from './store/sync';
 import { startEngine } from './worker/client';
 
 performance.mark('pagoda:start');
 const client = startEngine();
 const store = createAppStore({ client });
+// In another page's iframe: this page's own preferences and saved work are left alone.
+const embed = embedParams(window.location.search);
+store.getState().setEmbedded(embed !== null);
+if (embed) document.documentElement.dataset.embed = '';
 
 let storage: Storage | null = null;
 try {
-  storage = window.localStorage;
+  storage = embed ? null : window.localStorage;
 } catch {
   storage = null;
 }
@@ -24,6 +28,7 @@ const env: SyncEnv = {
   storage,
   addEventListener: (type, fn) => window.addEventListener(type, fn),
   root: document.documentElement,
+  embed,
 };
 void bootApp(store, client, env).then(() => {
   // After the first frame that shows the translated walk (read by scripts/perf.ts and the e2e fixture).

@@ -10,7 +10,12 @@ import { DumpPanel } from './DumpPanel';
 import { ExpectPanel } from './ExpectPanel';
 import { Inspector } from './Inspector';
 import { ExportDialog } from './picture/ExportDialog';
+import { Embed } from './present/Embed';
 import { Presentation } from './present/Presentation';
+import { LessonBar } from './teach/LessonBar';
+import { PredictPanel } from './teach/PredictPanel';
+import { QuizDialog } from './teach/QuizDialog';
+import { TeachControls } from './teach/TeachControls';
 import { TreeCanvas } from './tree/TreeCanvas';
 import { ResultStatus, StepControls, StepSentence, WalkSteps } from './Walk';
 import { WalkGrid } from './WalkGrid';
@@ -34,8 +39,10 @@ function Workspace() {
           <DumpPanel />
           <CpuControls />
           <VirtualizationControls />
+          <TeachControls />
         </aside>
         <main className="center">
+          <LessonBar />
           <AddressBar />
           <section className="walk-bar" aria-label={shadow ? 'Operations' : 'Walk'}>
             <StepControls />
@@ -58,6 +65,7 @@ function Workspace() {
           )}
         </main>
         <aside className="side-panel" aria-label="Result and inspector" tabIndex={0}>
+          <PredictPanel />
           <ResultStatus />
           <ExpectPanel />
           {shadow ? (
@@ -78,19 +86,32 @@ function Workspace() {
   );
 }
 
+/** Beside the picture in presentation mode: the lesson's narration and the prediction, when they are on. */
+function Prompt() {
+  return (
+    <>
+      <LessonBar large />
+      <PredictPanel />
+    </>
+  );
+}
+
 export function App() {
   const store = useAppStore();
   const ready = useApp((s) => s.ready);
   const presenting = useApp((s) => s.presenting);
+  const embedded = useApp((s) => s.embedded);
+  const prompted = useApp((s) => s.doc?.lesson != null || (s.predict.on && s.ops === null));
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => handleKey(store, e);
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [store]);
   return (
-    <div className={`app${presenting ? ' presenting' : ''}`} aria-busy={!ready}>
-      {presenting ? <Presentation /> : <Workspace />}
+    <div className={`app${presenting || embedded ? ' presenting' : ''}${embedded ? ' embedded' : ''}`} aria-busy={!ready}>
+      {embedded ? <Embed /> : presenting ? <Presentation prompt={prompted ? <Prompt /> : undefined} /> : <Workspace />}
       <ExportDialog />
+      <QuizDialog />
       <Notice />
     </div>
   );

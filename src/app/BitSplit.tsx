@@ -5,6 +5,7 @@
  * which bits disagree).
  */
 import { parseHex64 } from '../engine/bits';
+import type { AppState } from '../store';
 import { useAppShallow } from './context';
 import type { AddressLayout } from '../worker/types';
 
@@ -39,14 +40,30 @@ export function canonical(va: bigint, width: number): boolean {
 
 const hexDigits = (bits: number) => Math.ceil(bits / 4);
 
+/**
+ * Predict mode asks which entry each reference reads, so the split keeps a
+ * level's index to itself until the walk has read that level (or the student
+ * has answered for it): ",4,3," lists the hidden guest levels.
+ */
+export function hiddenLevels(s: AppState): string {
+  if (!s.predict.on || s.ops !== null || !s.trace || s.predict.outcome) return '';
+  const shown = new Set<number>();
+  s.trace.steps.forEach((st, i) => {
+    if (st.kind === 'g' && (i < s.step || s.predict.done[i])) shown.add(st.level);
+  });
+  const hidden = s.trace.steps.filter((st) => st.kind === 'g' && !shown.has(st.level)).map((st) => st.level);
+  return hidden.length ? `,${[...new Set(hidden)].join(',')},` : '';
+}
+
 export function BitSplit() {
-  const { draft, committed, address, current } = useAppShallow((s) => {
+  const { draft, committed, address, current, hidden } = useAppShallow((s) => {
     const st = s.step > 0 ? s.trace?.steps[s.step - 1] : undefined;
     return {
       draft: s.draftVa,
       committed: s.doc?.access.va ?? '0x0',
       address: s.address,
       current: st && st.kind === 'g' ? st.level : null,
+      hidden: hiddenLevels(s),
     };
   });
   if (!address) return null;
@@ -70,7 +87,14 @@ export function BitSplit() {
             <span className="seg-bits">
               {s.hi}:{s.lo}
             </span>
-            <span className="seg-value mono">0x{s.value.toString(16).padStart(hexDigits(s.hi - s.lo + 1), '0')}</span>
+            {s.level !== null && hidden.includes(`,${s.level},`) ? (
+              <span className="seg-value mono hidden-index" title="Hidden while you predict: work it out from the address">
+                <span aria-hidden="true">?</span>
+                <span className="visually-hidden">hidden until you predict it</span>
+              </span>
+            ) : (
+              <span className="seg-value mono">0x{s.value.toString(16).padStart(hexDigits(s.hi - s.lo + 1), '0')}</span>
+            )}
           </li>
         ))}
       </ol>

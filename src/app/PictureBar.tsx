@@ -36,6 +36,8 @@ export function TextSize() {
 }
 
 export function PictureBar({ kind }: { kind: 'tree' | 'shadow' }) {
+  // An embed keeps the tools that change only its own view.
+  const embedded = useAppShallow((s) => s.embedded);
   return (
     <div className={`picture-bar ${kind}`} role="group" aria-label="Picture tools">
       {kind === 'tree' && (
@@ -53,8 +55,8 @@ export function PictureBar({ kind }: { kind: 'tree' | 'shadow' }) {
         </span>
       )}
       <TextSize />
-      <ActionButton id="export-picture" />
-      <ActionButton id="present" className="primary" />
+      {!embedded && <ActionButton id="export-picture" />}
+      {!embedded && <ActionButton id="present" className="primary" />}
     </div>
   );
 }

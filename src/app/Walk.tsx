@@ -10,15 +10,23 @@ import { useApp, useAppShallow, useAppStore } from './context';
 
 export function StepControls() {
   const store = useAppStore();
-  const { at, n, playing, speed, shadow } = useAppShallow((s) => ({ at: s.stepAt(), n: s.stepCount(), playing: s.playing, speed: s.speed, shadow: s.ops !== null }));
+  // Enabled as the actions say (predict mode waits for an answer; at a walk's end a lesson goes on to its next stop).
+  const { at, n, playing, speed, shadow, can } = useAppShallow((s) => ({
+    at: s.stepAt(),
+    n: s.stepCount(),
+    playing: s.playing,
+    speed: s.speed,
+    shadow: s.ops !== null,
+    can: `${+actionById('first').enabled(s)}${+actionById('prev').enabled(s)}${+actionById('next').enabled(s)}${+actionById('last').enabled(s)}`,
+  }));
   const setSpeed = useApp((s) => s.setSpeed);
   const unit = shadow ? 'Operation' : 'Reference';
   return (
     <div className="step-controls" role="group" aria-label={shadow ? 'Operation controls' : 'Walk controls'}>
-      <button type="button" onClick={() => actionById('first').run(store)} disabled={at === 0} title={titleOf('first')} aria-label="First step">
+      <button type="button" onClick={() => actionById('first').run(store)} disabled={can[0] === '0'} title={titleOf('first')} aria-label="First step">
         ◀◀ First
       </button>
-      <button type="button" onClick={() => actionById('prev').run(store)} disabled={at === 0} title={titleOf('prev')} aria-label="Previous step">
+      <button type="button" onClick={() => actionById('prev').run(store)} disabled={can[1] === '0'} title={titleOf('prev')} aria-label="Previous step">
         ◀ Previous
       </button>
       {!shadow && (
@@ -26,10 +34,10 @@ export function StepControls() {
           {playing ? 'Pause' : 'Play'}
         </button>
       )}
-      <button type="button" onClick={() => actionById('next').run(store)} disabled={at >= n} title={titleOf('next')} aria-label="Next step">
+      <button type="button" onClick={() => actionById('next').run(store)} disabled={can[2] === '0'} title={titleOf('next')} aria-label="Next step">
         Next ▶
       </button>
-      <button type="button" onClick={() => actionById('last').run(store)} disabled={at >= n} title={titleOf('last')} aria-label="Last step">
+      <button type="button" onClick={() => actionById('last').run(store)} disabled={can[3] === '0'} title={titleOf('last')} aria-label="Last step">
         Last ▶▶
       </button>
       {!shadow && (
@@ -44,6 +52,7 @@ export function StepControls() {
           </select>
         </label>
       )}
+      {!shadow && <PredictToggle />}
       <span className="step-count" aria-live="off">
         {unit} {at} of {n}
       </span>
@@ -64,8 +73,8 @@ export function StepSentence() {
       last: s.shadow?.last ?? null,
       names: s.doc?.spaces.guest ?? 'physical',
       presenting: s.presenting,
-      // In a room the result panel is not on screen: the last step says where the walk ends.
-      outcome: s.presenting && s.ops === null && (s.step === n || n === 0) ? (s.result?.title ?? null) : null,
+      // In a room the result panel is not on screen: the last step says where the walk ends (once the room has predicted it, in predict mode).
+      outcome: s.presenting && s.ops === null && (s.step === n || n === 0) && !(s.predict.on && s.predict.outcome === null) ? (s.result?.title ?? null) : null,
     };
   });
   if (ops) {
@@ -107,7 +116,9 @@ export function StepSentence() {
 const NO_STEPS: never[] = [];
 
 export function WalkSteps() {
-  const { steps, step, underEpt, host } = useAppShallow((s) => ({ steps: s.trace?.steps ?? NO_STEPS, step: s.step, underEpt: s.doc?.ept != null, host: s.doc?.spaces.host ?? 'physical' }));
+  const { all, step, underEpt, host, predicting } = useAppShallow((s) => ({ all: s.trace?.steps ?? NO_STEPS, step: s.step, underEpt: s.doc?.ept != null, host: s.doc?.spaces.host ?? 'physical', predicting: s.predict.on }));
+  // Predicting: the references not yet reached are not listed (they would give the answers away).
+  const steps = predicting ? all.slice(0, step) : all;
   const store = useAppStore();
   const listRef = useRef<HTMLOListElement>(null);
   // Keep the current step in view by scrolling the list itself (scrollIntoView would scroll the panel and the page too).
@@ -144,22 +155,37 @@ export function WalkSteps() {
           </li>
         ))}
       </ol>
+      {predicting && steps.length < all.length && <p className="hint small">{all.length - steps.length} more reference{all.length - steps.length === 1 ? '' : 's'}, listed as the walk reaches them.</p>}
     </section>
   );
 }
 
+/** Predict mode on or off: a walk then starts before its first reference, and every reference and the outcome are asked first. */
+function PredictToggle() {
+  const on = useApp((s) => s.predict.on);
+  const set = useApp((s) => s.setPredict);
+  return (
+    <label className="check predict-toggle" title="Predict: before each reference, say which entry the walk reads; at the end, what the CPU gets">
+      <input type="checkbox" checked={on} onChange={(e) => set(e.target.checked)} />
+      Predict
+    </label>
+  );
+}
+
 export function ResultStatus() {
-  const { result, step, n, shadow } = useAppShallow((s) => ({ result: s.result, step: s.step, n: s.trace?.steps.length ?? 0, shadow: s.ops !== null }));
-  const pending = !shadow && step < n;
+  const { result, step, n, shadow, predicting } = useAppShallow((s) => ({ result: s.result, step: s.step, n: s.trace?.steps.length ?? 0, shadow: s.ops !== null, predicting: s.predict.on && s.predict.outcome === null }));
+  const ask = !shadow && predicting && step >= n;
+  const pending = !shadow && (step < n || ask);
   return (
     <section className={`panel result ${result?.kind ?? ''}${pending ? ' pending' : ''}`} aria-labelledby="result-h">
       <h2 id="result-h">Result</h2>
       <div role="status" aria-label="Translation result" aria-live="polite">
-        {pending && (
+        {pending && !ask && (
           <p className="result-pending">
-            Not shown yet: the walk has made {step} of its {n} references. Step on (→, Page Down or Space) to see where it ends, or go to the Last step (End).
+            Not shown yet: the walk has made {step} of its {n} references. Step on (→, Page Down or Space) to see where it ends{predicting ? '' : ', or go to the Last step (End)'}.
           </p>
         )}
+        {ask && <p className="result-pending">Not shown yet: say in the Predict panel what the CPU gets.</p>}
         {result && !pending && (
           <>
             <p className="result-title mono-num">{result.title}</p>

@@ -20,12 +20,25 @@ export interface Action {
   run(store: AppStore): void;
 }
 
+/** Next: the walk's next reference (once predicted, in predict mode), the next operation, or at the end the lesson's next stop. */
+function nextEnabled(s: AppState): boolean {
+  const l = s.doc?.lesson;
+  if (s.stepAt() >= s.stepCount()) return l !== null && l !== undefined && l.at + 1 < l.count;
+  return s.ops !== null || !s.predict.on || s.answered(s.step);
+}
+
+/** Predict mode: every reference from here to the end answered (End would skip the questions otherwise). */
+function allAnswered(s: AppState): boolean {
+  for (let k = s.step; k < s.stepCount(); k++) if (!s.answered(k)) return false;
+  return true;
+}
+
 export const ACTIONS: Action[] = [
   // What a room uses: arrows, and what presentation clickers send (PageDown/PageUp, Space).
-  { id: 'prev', label: 'Previous step', keys: ['ArrowLeft', 'PageUp'], keyHint: '← or Page Up', enabled: (s) => s.stepAt() > 0, run: (st) => st.getState().prevStep() },
-  { id: 'next', label: 'Next step', keys: ['ArrowRight', 'PageDown', ' '], keyHint: '→, Page Down or Space', enabled: (s) => s.stepAt() < s.stepCount(), run: (st) => st.getState().nextStep() },
+  { id: 'prev', label: 'Previous step', keys: ['ArrowLeft', 'PageUp'], keyHint: '← or Page Up', enabled: (s) => s.stepAt() > 0 || (s.doc?.lesson?.at ?? 0) > 0, run: (st) => st.getState().prevStep() },
+  { id: 'next', label: 'Next step', keys: ['ArrowRight', 'PageDown', ' '], keyHint: '→, Page Down or Space', enabled: nextEnabled, run: (st) => st.getState().nextStep() },
   { id: 'first', label: 'First step', keys: ['Home'], keyHint: 'Home', enabled: (s) => s.stepAt() > 0, run: (st) => void st.getState().goStep(0) },
-  { id: 'last', label: 'Last step', keys: ['End'], keyHint: 'End', enabled: (s) => s.stepAt() < s.stepCount(), run: (st) => void st.getState().goStep(st.getState().stepCount()) },
+  { id: 'last', label: 'Last step', keys: ['End'], keyHint: 'End', enabled: (s) => s.stepAt() < s.stepCount() && (s.ops !== null || !s.predict.on || allAnswered(s)), run: (st) => void st.getState().goStep(st.getState().stepCount()) },
   {
     id: 'play',
     label: 'Play',
@@ -37,7 +50,7 @@ export const ACTIONS: Action[] = [
   { id: 'undo', label: 'Undo', keys: ['Mod+z'], keyHint: 'Ctrl+Z', enabled: (s) => s.canUndo, run: (st) => void st.getState().undo() },
   { id: 'redo', label: 'Redo', keys: ['Mod+Shift+z', 'Mod+y'], keyHint: 'Ctrl+Shift+Z', enabled: (s) => s.canRedo, run: (st) => void st.getState().redo() },
   { id: 'fit', label: 'Fit', keys: ['f'], keyHint: 'F', enabled: (s) => s.ops === null, run: (st) => st.getState().requestFit() },
-  { id: 'present', label: 'Present', keys: ['p'], keyHint: 'P', enabled: () => true, run: (st) => st.getState().setPresenting(!st.getState().presenting) },
+  { id: 'present', label: 'Present', keys: ['p'], keyHint: 'P', enabled: (s) => !s.embedded, run: (st) => st.getState().setPresenting(!st.getState().presenting) },
   { id: 'leave-present', label: 'Leave presentation', keys: ['Escape'], keyHint: 'Esc', enabled: (s) => s.presenting, run: (st) => st.getState().setPresenting(false) },
   { id: 'larger-text', label: 'Larger text', keys: ['+', '='], keyHint: '+', enabled: (s) => s.textScale < 2, run: (st) => void st.getState().stepTextScale(1) },
   { id: 'smaller-text', label: 'Smaller text', keys: ['-'], keyHint: '−', enabled: (s) => s.textScale > 0.85, run: (st) => void st.getState().stepTextScale(-1) },

@@ -82,6 +82,8 @@ export interface DocSlice {
   act(i: Intent, field?: string, text?: string): Promise<boolean>;
   /** Edit an entry as the inspector names it (where it is drawn): its whole value, or one decoded field. */
   edit(e: EntryEdit, field?: string): Promise<boolean>;
+  /** Show a snapshot another part of the store got from the worker (a lesson stop, a quiz question). */
+  takeSnapshot(s: Snapshot): boolean;
   /** A field refused a value before it reached the worker. */
   rejectField(field: string, text: string, message: string): void;
   undo(): Promise<void>;
@@ -95,6 +97,9 @@ export const createDocSlice =
     const { client } = deps;
 
     /** Show a snapshot: the whole state, the step it carries, a fresh address box. */
+    /** The inspector's entry after the last change shown (an edit made in the inspector waits for it, so its control does not flick back). */
+    let entrySettled: Promise<void> = Promise.resolve();
+
     const apply = (s: Snapshot): void => {
       const n = s.trace.steps.length;
       const prev = get();
@@ -124,8 +129,12 @@ export const createDocSlice =
       // The inspector follows the walk: a new walk selects the entry its shown step reads.
       const target = get().step > 0 ? s.targets[get().step - 1] : undefined;
       const walkChanged = prev.trace?.va !== s.trace.va || prev.targets.length !== s.targets.length || prev.targets.some((t, i) => t.tableId !== s.targets[i]?.tableId || t.index !== s.targets[i]?.index);
-      if (target && walkChanged) void get().select(target);
-      else void get().refreshEntry();
+      entrySettled = target && walkChanged ? get().select(target) : get().refreshEntry();
+      // A prediction belongs to one walk: a new walk starts it again, before its first reference.
+      if (walkChanged || !sameDoc) {
+        get().resetPredict();
+        if (get().predict.on && s.ops === null) set({ step: 0 });
+      }
       void get().markSaved();
     };
 
@@ -192,11 +201,11 @@ export const createDocSlice =
 
       async boot(hash, legacy) {
         void client.presets().then((presets) => set({ presets }));
-        const b = await client.boot(hash, legacy);
+        const b = await client.boot(hash, legacy, { ephemeral: get().embedded });
         apply(b.snapshot);
         if (b.link) {
           get().showAlert(
-            { field: b.link.problem.field, message: `This link cannot be opened: ${b.link.problem.field}: ${b.link.problem.message}. Nothing was changed: your saved work is shown.` },
+            { field: b.link.problem.field, message: `This link cannot be opened: ${b.link.problem.field}: ${b.link.problem.message}. ${get().embedded ? 'The default scenario is shown instead.' : 'Nothing was changed: your saved work is shown.'}` },
             'link',
             b.link.text,
           );
@@ -294,7 +303,16 @@ export const createDocSlice =
 
       edit(e, field) {
         const intent: Intent = e.kind === 'entry' ? { t: 'entry', tableId: e.tableId, index: e.index, value: e.value } : { t: 'field', tableId: e.tableId, index: e.index, field: e.field, value: e.value };
-        return get().act(intent, field, e.value);
+        return get()
+          .act(intent, field, e.value)
+          .then(async (ok) => {
+            await entrySettled;
+            return ok;
+          });
+      },
+
+      takeSnapshot(snap) {
+        return took({ ok: true, value: snap });
       },
 
       rejectField(field, text, message) {

@@ -4,6 +4,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { subscribeWithSelector } from 'zustand/middleware';
+import { createClassSlice } from './classSlice';
 import { createDocSlice } from './docSlice';
 import { createUiSlice } from './uiSlice';
 import { createViewSlice } from './viewSlice';
@@ -23,6 +24,7 @@ export function createAppStore(deps: Deps): AppStore {
       ...createDocSlice(deps)(...a),
       ...createViewSlice(deps)(...a),
       ...createUiSlice(...a),
+      ...createClassSlice(deps)(...a),
     })),
   ) as AppStore;
 }

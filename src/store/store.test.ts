@@ -10,7 +10,7 @@ import { MemoryPersist } from '../worker/persist';
 import { Session } from '../worker/session';
 import { createAppStore } from './index';
 import { parseVa } from './input';
-import { bootApp, type SyncEnv } from './sync';
+import { bootApp, embedParams, type SyncEnv } from './sync';
 
 function setup(persist = new MemoryPersist()) {
   const client = makeClient(createApi(new Session(), persist));
@@ -348,5 +348,73 @@ describe('classroom', () => {
     s().prevStep();
     for (let i = 0; i < 20 && s().ops!.at !== 1; i++) await idle();
     expect(s().ops!.at).toBe(1);
+  });
+});
+
+describe('teaching in the store', () => {
+  it('predict mode: Next and End wait for each answer; a right answer lets the walk on; the result waits for the outcome', async () => {
+    const { store } = await booted();
+    const s = () => store.getState();
+    await s().openPreset('lm4-4k');
+    s().setPredict(true);
+    expect(s().step).toBe(0);
+    s().nextStep();
+    expect(s().step).toBe(0);
+    s().setStep(4);
+    expect(s().step).toBe(0);
+    const wrong = await s().answerIndex(0, '1ff');
+    expect(wrong).toMatchObject({ readable: true, right: false });
+    s().nextStep();
+    expect(s().step).toBe(1);
+    expect((await s().answerIndex(1, 'e8'))?.right).toBe(true);
+    s().nextStep();
+    s().nextStep();
+    expect(s().step).toBe(2);
+    const unreadable = await s().answerIndex(2, 'zz');
+    expect(unreadable?.readable).toBe(false);
+    expect(s().answered(2)).toBe(false);
+  });
+
+  it('a quiz link at boot starts the quiz over the saved work; a bad one is alerted and starts nothing', async () => {
+    const persist = new MemoryPersist();
+    const first = await booted('', persist);
+    await first.store.getState().openPreset('pae');
+    await first.client.whenSaved();
+    const t = setup(persist);
+    const env: SyncEnv = { location: { hash: '#quiz.ec.7.4', pathname: '/', search: '' }, history: { replaceState: () => {} }, storage: null, addEventListener: () => {}, root: null };
+    const stop = await bootApp(t.store, t.client, env);
+    expect(t.store.getState().doc?.presetId).toBe('pae');
+    expect(t.store.getState().quiz?.view.questions).toHaveLength(4);
+    expect(t.store.getState().quiz?.view.seed).toBe(7);
+    stop();
+    const u = setup(persist);
+    const stop2 = await bootApp(u.store, u.client, { ...env, location: { ...env.location, hash: '#quiz.nope.7.4' } });
+    expect(u.store.getState().quiz).toBeNull();
+    expect(u.store.getState().alert?.field).toBe('quiz.topic');
+    stop2();
+  });
+
+  it('an embed takes its theme and text size from its address, and neither reads nor writes the saved preferences', async () => {
+    expect(embedParams('?embed&theme=dark&text=1.3')).toEqual({ theme: 'dark', text: 1.3 });
+    expect(embedParams('?embed=&theme=purple&text=abc')).toEqual({ theme: null, text: null });
+    expect(embedParams('?theme=dark')).toBeNull();
+    const { store, client } = setup();
+    store.getState().setEmbedded(true);
+    const touched: string[] = [];
+    const env: SyncEnv = {
+      location: { hash: '', pathname: '/', search: '?embed&theme=dark&text=1.5' },
+      history: { replaceState: () => {} },
+      storage: { getItem: (k) => (touched.push(`get ${k}`), k === 'pagoda.theme' ? 'light' : null), setItem: (k) => void touched.push(`set ${k}`) },
+      addEventListener: () => {},
+      root: null,
+      embed: embedParams('?embed&theme=dark&text=1.5'),
+    };
+    const stop = await bootApp(store, client, env);
+    expect(store.getState().theme).toBe('dark');
+    expect(store.getState().textScale).toBe(1.5);
+    store.getState().setTheme('light');
+    store.getState().stepTextScale(1);
+    expect(touched).toEqual([]);
+    stop();
   });
 });

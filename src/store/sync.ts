@@ -21,10 +21,26 @@ export interface SyncEnv {
   storage: Pick<Storage, 'getItem' | 'setItem'> | null;
   addEventListener: (type: 'hashchange', fn: () => void) => void;
   root: HTMLElement | null;
+  /** An embed (`?embed`): its theme and text size come from the address, not this browser's preferences. */
+  embed?: { theme: 'light' | 'dark' | null; text: number | null } | null;
+}
+
+/** A quiz link: `#quiz.<topic>.<seed>.<count>` gives everyone the same questions. */
+const QUIZ_LINK = /^#quiz\.([a-z0-9]+)\.(\d{1,15})\.(\d{1,2})$/;
+
+/** The embed settings in a page address (`?embed&theme=dark&text=1.3`), or null for the full app. */
+export function embedParams(search: string): { theme: 'light' | 'dark' | null; text: number | null } | null {
+  const p = new URLSearchParams(search);
+  if (!p.has('embed')) return null;
+  const t = p.get('theme');
+  const n = Number(p.get('text'));
+  return { theme: t === 'light' || t === 'dark' ? t : null, text: p.has('text') && Number.isFinite(n) && n > 0 ? n : null };
 }
 
 export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): (() => void) & { boot(): Promise<void> } {
   const stops: (() => void)[] = [];
+  // An embed leaves this browser's preferences alone (the embedding page's visitor has their own).
+  const storage = env.embed ? null : env.storage;
   let written = '';
   let timer: ReturnType<typeof setTimeout> | null = null;
   /** A rejected link stays in the address bar until the next change (nothing changes on a failed open). */
@@ -139,14 +155,14 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
       (t) => {
         applyTheme(t);
         try {
-          env.storage?.setItem(THEME_KEY, t ?? '');
+          storage?.setItem(THEME_KEY, t ?? '');
         } catch {
           /* ignore */
         }
       },
     ),
   );
-  const savedTheme = env.storage?.getItem(THEME_KEY);
+  const savedTheme = env.embed ? env.embed.theme : storage?.getItem(THEME_KEY);
   if (savedTheme === 'light' || savedTheme === 'dark') store.getState().setTheme(savedTheme);
 
   // Text size: a CSS variable every font size is multiplied by, remembered in this browser.
@@ -157,7 +173,7 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
       (n) => {
         applyTextScale(n);
         try {
-          env.storage?.setItem(TEXT_SCALE_KEY, String(n));
+          storage?.setItem(TEXT_SCALE_KEY, String(n));
         } catch {
           /* ignore */
         }
@@ -166,10 +182,11 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
   );
   let savedScale: string | null = null;
   try {
-    savedScale = env.storage?.getItem(TEXT_SCALE_KEY) ?? null;
+    savedScale = storage?.getItem(TEXT_SCALE_KEY) ?? null;
   } catch {
     savedScale = null;
   }
+  if (env.embed) savedScale = env.embed.text === null ? null : String(env.embed.text);
   if (savedScale) store.getState().setTextScale(Number(savedScale));
   applyTextScale(store.getState().textScale);
 
@@ -188,6 +205,13 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
   env.addEventListener('hashchange', () => {
     const h = env.location.hash;
     if (h === written || h.length <= 1) return;
+    const quiz = QUIZ_LINK.exec(h);
+    if (quiz) {
+      holdRev = store.getState().rev;
+      mark('held');
+      void store.getState().startQuiz(quiz[1] as never, Number(quiz[2]), Number(quiz[3]), true);
+      return;
+    }
     void store.getState().openLink(h).then((ok) => {
       if (!ok) holdRev = store.getState().rev;
     });
@@ -197,12 +221,18 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
   const bootNow = async () => {
     let legacy: string | null = null;
     try {
-      legacy = env.storage?.getItem(LEGACY_KEY) ?? null;
+      legacy = storage?.getItem(LEGACY_KEY) ?? null;
     } catch {
       legacy = null;
     }
-    const b = await store.getState().boot(env.location.hash, legacy);
-    if (b?.link) {
+    // A quiz link (#quiz.<topic>.<seed>.<count>) gives everyone the same quiz over whatever they were doing.
+    const quiz = QUIZ_LINK.exec(env.location.hash);
+    const b = await store.getState().boot(quiz ? '' : env.location.hash, legacy);
+    if (quiz) {
+      holdRev = store.getState().rev;
+      mark('held');
+      await store.getState().startQuiz(quiz[1] as never, Number(quiz[2]), Number(quiz[3]), true);
+    } else if (b?.link) {
       holdRev = store.getState().rev;
       mark('held');
     } else void writeLink();

@@ -25,11 +25,14 @@ export interface UiSlice {
   textScale: number;
   /** The Export picture dialog is open. */
   exportOpen: boolean;
+  /** Shown in another page's iframe (`?embed`): the picture, step controls and sentence only; nothing saved. */
+  embedded: boolean;
   showAlert(p: Problem, source: string | null, copyText?: string | null): void;
   dismissAlert(): void;
   setNotice(text: string | null): void;
   setPresenting(on: boolean): void;
   setExportOpen(on: boolean): void;
+  setEmbedded(on: boolean): void;
   setTextScale(n: number): void;
   /** One size up or down (−1, +1); false at the end of the range. */
   stepTextScale(dir: 1 | -1): boolean;
@@ -43,6 +46,7 @@ export const createUiSlice: StateCreator<AppState, [], [], UiSlice> = (set, get)
   presenting: false,
   textScale: 1,
   exportOpen: false,
+  embedded: false,
   showAlert(p, source, copyText = null) {
     set({ alert: { ...p, source, copyText } });
   },
@@ -60,6 +64,9 @@ export const createUiSlice: StateCreator<AppState, [], [], UiSlice> = (set, get)
   },
   setExportOpen(on) {
     set({ exportOpen: on });
+  },
+  setEmbedded(on) {
+    set({ embedded: on });
   },
   setTextScale(n) {
     if (Number.isFinite(n)) set({ textScale: nearest(n) });

@@ -141,13 +141,21 @@ export const createViewSlice =
         }
       },
       setStep(n) {
-        const max = get().trace?.steps.length ?? 0;
+        let max = get().trace?.steps.length ?? 0;
+        // Predicting: a reference is shown only once it has been answered (or revealed).
+        if (get().predict.on) for (let k = get().step; k < max; k++) if (!get().answered(k)) max = k;
         const step = Math.max(0, Math.min(max, n));
         if (step === get().step) return;
         set({ step, camera: { kind: 'step', seq: get().camera.seq + 1 } });
         report();
       },
       nextStep() {
+        // At the end of a lesson stop, a clicker's "next" goes on to the next stop.
+        const lesson = get().doc?.lesson;
+        if (lesson && lesson.at + 1 < lesson.count && get().stepAt() >= get().stepCount()) {
+          void get().goStop(lesson.at + 1);
+          return;
+        }
         if (underShadow()) {
           void get().goStep(opAt() + 1);
           return;
@@ -158,6 +166,11 @@ export const createViewSlice =
         if (step + 1 >= max) set({ playing: false });
       },
       prevStep() {
+        const lesson = get().doc?.lesson;
+        if (lesson && lesson.at > 0 && get().stepAt() === 0) {
+          void get().goStop(lesson.at - 1);
+          return;
+        }
         if (underShadow()) {
           void get().goStep(opAt() - 1);
           return;

@@ -28,6 +28,8 @@ export interface BootAnswer {
 }
 
 export function createApi(session = new Session(), persist: Persist = new MemoryPersist()) {
+  /** Where the history is saved: replaced by an in-memory one for an embedded page (see boot). */
+  let store: Persist = persist;
   /** Changes made, and how many of them are saved. */
   let made = 0;
   let saved = 0;
@@ -41,7 +43,7 @@ export function createApi(session = new Session(), persist: Persist = new Memory
       if (saved >= made) return;
       const upTo = made;
       try {
-        await persist.save(session.saved());
+        await store.save(session.saved());
       } catch {
         /* storage unavailable: the session goes on */
       }
@@ -69,14 +71,21 @@ export function createApi(session = new Session(), persist: Persist = new Memory
      * the URL on top of it; else an old saved v1 link (`legacy`, from local
      * storage); else the default preset. A damaged link is reported with its
      * text and changes nothing: the saved state stays as it was.
+     * `ephemeral` (an embed in a course page): nothing saved is read or
+     * written, so the embed shows exactly its link and leaves the visitor's
+     * own Pagoda work alone.
      */
-    async boot(hash: string, legacy: string | null): Promise<BootAnswer> {
+    async boot(hash: string, legacy: string | null, opts: { ephemeral?: boolean } = {}): Promise<BootAnswer> {
+      if (opts.ephemeral) {
+        store = new MemoryPersist();
+        legacy = null;
+      }
       let link: BootAnswer['link'] = null;
       let savedProblem: Problem | null = null;
       let restored = false;
       let stored: unknown = null;
       try {
-        stored = await persist.load();
+        stored = await store.load();
       } catch {
         stored = null;
       }

@@ -278,6 +278,24 @@ describe('links and reloads reproduce exactly', () => {
     expect(b.snapshot.doc.presetId).toBe('pae');
     expect(b.snapshot.canUndo).toBe(true);
   });
+  it('an embedded page (ephemeral boot) shows exactly its link: the saved history is neither read nor written', async () => {
+    const persist = new MemoryPersist();
+    const h = headless(persist);
+    h.preset('pf-smap');
+    await h.api.whenSaved();
+    const saved = JSON.stringify(persist.value);
+    const link = headless();
+    link.preset('pae');
+    const embed = headless(persist);
+    const b = await embed.api.boot('#' + link.fragment(), null, { ephemeral: true });
+    expect(b.snapshot.doc.presetId).toBe('pae');
+    expect(b.snapshot.canUndo).toBe(false);
+    embed.act({ t: 'access', access: { op: 'write' } });
+    await embed.api.whenSaved();
+    expect(JSON.stringify(persist.value)).toBe(saved);
+    const none = await headless(persist).api.boot('', null, { ephemeral: true });
+    expect(none.snapshot.doc.presetId).not.toBe('pf-smap');
+  });
 });
 
 describe('v1 links keep opening as they did', () => {

@@ -5,18 +5,10 @@
  * byte, the byte before and the byte after), where an off-by-one would show.
  */
 import type { LeafTable, MappingRange } from '../../src/engine/dump';
+import { floats } from '../../src/worker/quiz/rng';
 
 /** mulberry32: a small seeded generator in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = floats;
 
 export interface SampleCounts {
   inLeaves: number;

@@ -5,6 +5,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useApp, useAppStore } from '../context';
+import { EmbedCode } from '../present/EmbedCode';
 import { PICTURE_NAMES, buildPicture, pictureKinds, pictureName, type PictureKind } from './fromState';
 import { PNG_WIDTH, saveBlob, svgToPng, svgUrl } from './saveFile';
 
@@ -86,6 +87,9 @@ export function ExportDialog() {
             <button type="button" className="primary" disabled={!picture || busy} onClick={() => void savePng()}>
               Save PNG ({PNG_WIDTH} px wide)
             </button>
+          </div>
+          <EmbedCode />
+          <div className="button-group export-actions">
             <button type="button" onClick={() => setOpen(false)}>
               Close
             </button>

@@ -5,36 +5,17 @@
  */
 import type { ReactNode } from 'react';
 import { AlertBanner } from '../Alerts';
-import { useApp } from '../context';
-import { ShadowWorkbench } from '../shadow/ShadowWorkbench';
-import { TreeCanvas } from '../tree/TreeCanvas';
 import { StepSentence } from '../Walk';
-import { WalkGrid } from '../WalkGrid';
+import { ModePicture } from './ModePicture';
 import { PresentBar } from './PresentBar';
 import { PresentLayout } from './PresentLayout';
 
 /** `prompt`: a panel beside the picture (a later mode's question or prediction prompt). */
 export function Presentation({ prompt }: { prompt?: ReactNode }) {
-  const shadow = useApp((s) => s.shadow !== null);
-  const ept = useApp((s) => (s.trace?.eptLevels ?? 0) > 0);
   return (
     <>
       <AlertBanner />
-      <PresentLayout
-        bar={<PresentBar />}
-        step={<StepSentence />}
-        picture={
-          shadow ? (
-            <ShadowWorkbench />
-          ) : (
-            <div className={`present-walk${ept ? ' with-grid' : ''}`}>
-              {ept && <WalkGrid />}
-              <TreeCanvas />
-            </div>
-          )
-        }
-        prompt={prompt}
-      />
+      <PresentLayout bar={<PresentBar />} step={<StepSentence />} picture={<ModePicture />} prompt={prompt} />
     </>
   );
 }

@@ -1,5 +1,6 @@
 /**
- * A small seeded PRNG for quizzes. mulberry32 uses only 32-bit integer
+ * A small seeded PRNG for quizzes (and the benchmarks' scenarios and the
+ * real-guest tests' address samples). mulberry32 uses only 32-bit integer
  * operations (Math.imul, shifts), so the same seed gives the same sequence on
  * every machine and engine — what lets a whole class share a quiz by a seed in
  * a link. Not for anything secret.
@@ -80,4 +81,10 @@ export class Rng {
     }
     return a;
   }
+}
+
+/** A seeded generator of floats in [0, 1) (mulberry32). */
+export function floats(seed: number): () => number {
+  const r = new Rng(seed);
+  return () => r.float();
 }

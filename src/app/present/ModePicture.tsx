@@ -1,0 +1,17 @@
+/** The picture of the mode shown in presentation mode and in an embed: the tree (under EPT with the 2D grid beside it) or the shadow workbench. */
+import { useApp } from '../context';
+import { ShadowWorkbench } from '../shadow/ShadowWorkbench';
+import { TreeCanvas } from '../tree/TreeCanvas';
+import { WalkGrid } from '../WalkGrid';
+
+export function ModePicture() {
+  const shadow = useApp((s) => s.shadow !== null);
+  const ept = useApp((s) => (s.trace?.eptLevels ?? 0) > 0);
+  if (shadow) return <ShadowWorkbench />;
+  return (
+    <div className={`present-walk${ept ? ' with-grid' : ''}`}>
+      {ept && <WalkGrid />}
+      <TreeCanvas />
+    </div>
+  );
+}
