@@ -50,7 +50,7 @@ export const FOUR_TO_FIVE: Lesson = {
       preset: 'la57-kernel',
       changes: [{ t: 'la57', on: false }],
       narration:
-        'Turn LA57 off and the same value is not canonical: bits 63:47 are not all equal to bit 47. The CPU raises #GP(0) before it reads any table — no page fault, CR2 unchanged.',
+        'Turn LA57 off and the same value is not canonical: bits 63:48 are not all copies of bit 47. The CPU raises #GP(0) before it reads any table — no page fault, CR2 unchanged.',
     },
     {
       title: 'And under virtualization',
@@ -91,7 +91,7 @@ export const TWO_DIMENSIONAL: Lesson = {
       title: '(4 + 1) × (4 + 1) − 1 = 24',
       preset: 'ept-4x4',
       narration:
-        'Four guest levels, each needing 4 EPT references plus the guest entry: 20. The final guest-physical address needs 4 more: 24 references, as the grid under the tree shows row by row. The result is host-physical 0x103a5c123.',
+        'Four guest levels, each needing 4 EPT references plus the guest entry: 20. The final guest-physical address needs 4 more: 24 references, as the 2D grid shows row by row. The result is host-physical 0x103a5c123.',
     },
     {
       title: '5-level EPT: 29',
@@ -137,7 +137,7 @@ export const SHADOW_PAGING: Lesson = {
       preset: 'shadow-first-touch',
       step: 1,
       narration:
-        "The first read finds nothing under the shadow root: the CPU's page fault exits to KVM (1 VM exit). KVM walks the guest's four tables, sets their accessed flags, and creates one shadow page per guest table: 4 shadow pages.",
+        "The first read finds nothing under the shadow root: the CPU's page fault exits to KVM (1 VM exit). KVM walks the guest's four tables, sets their accessed flags, and creates a shadow page for each guest table below the root (PDPT, PD, PT): with the root, 4 shadow pages.",
     },
     {
       title: 'Why the guest’s tables are write-protected',
