@@ -31,6 +31,27 @@ test.describe('1. address bar', () => {
     await expect(app.steps).toHaveCount(0);
   });
 
+  test('a large page: once the walk reads the leaf, the levels below it join the offset', async ({ app, page }) => {
+    await app.open();
+    await app.preset('2 MiB page: the walk stops at the PD');
+    const bits = page.getByRole('list', { name: 'Address bits by level' });
+    const seg = (name: string) => bits.getByRole('listitem').filter({ hasText: new RegExp(`^${name}\\d`) });
+    // Before the walk the CPU does not know the page size: every level has its index.
+    await expect(seg('PT')).toContainText('20:12');
+    await expect(seg('Offset')).toContainText('11:0');
+    await app.end();
+    await expect(seg('PT')).toHaveCount(0);
+    await expect(seg('Offset')).toContainText('20:0');
+    await expect(seg('Offset')).toContainText('0x034567');
+    await expect(page.getByText('The walk ended at a 2 MiB page: bits 20:0 are the offset into it.')).toBeVisible();
+    await page.getByRole('button', { name: 'Previous step' }).click();
+    await expect(seg('PT')).toContainText('20:12');
+    await app.preset('32-bit paging with a 4 MiB page (PSE-36)');
+    await app.end();
+    await expect(seg('Offset')).toContainText('21:0');
+    await expect(seg('PT')).toHaveCount(0);
+  });
+
   test('access kind, user mode and implicit access re-run the walk', async ({ app, page }) => {
     await app.open();
     await app.preset('SMAP: the kernel may not touch user data');

@@ -22,14 +22,29 @@ function bitsOf(v: bigint, hi: number, lo: number): bigint {
   return (v >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n);
 }
 
-export function segments(va: bigint, a: AddressLayout): Segment[] {
+/**
+ * The address as the walk splits it. `leafLevel` is the level of the large
+ * page the walk has reached (2 = a 2 or 4 MiB PDE, 3 = a 1 GiB PDPTE): the
+ * levels below it are never read, so their bits join the offset.
+ */
+export function segments(va: bigint, a: AddressLayout, leafLevel = 1): Segment[] {
   const out: Segment[] = [];
   if (a.width > 32) out.push({ key: 'sign', name: 'Sign', hi: 63, lo: a.width, value: bitsOf(va, 63, a.width), level: null });
-  a.levels.forEach((l, i) => out.push({ key: `l${i}`, name: l.name, hi: l.hi, lo: l.lo, value: bitsOf(va, l.hi, l.lo), level: a.levels.length - i }));
-  const low = a.levels[a.levels.length - 1].lo;
+  const used = a.levels.slice(0, a.levels.length - Math.max(0, leafLevel - 1));
+  used.forEach((l, i) => out.push({ key: `l${i}`, name: l.name, hi: l.hi, lo: l.lo, value: bitsOf(va, l.hi, l.lo), level: a.levels.length - i }));
+  const low = used[used.length - 1].lo;
   out.push({ key: 'off', name: 'Offset', hi: low - 1, lo: 0, value: bitsOf(va, low - 1, 0), level: null });
   return out;
 }
+
+/** The guest leaf the shown steps have read, if it maps a large page (its level), else 1. */
+export function reachedLeafLevel(s: AppState): number {
+  if (s.ops !== null || !s.trace) return 1;
+  const leaf = s.trace.steps.findIndex((st) => st.kind === 'g' && st.entryKind === 'leaf');
+  return leaf >= 0 && leaf < s.step ? s.trace.steps[leaf].level : 1;
+}
+
+const sizeName = (bits: number) => (bits >= 30 ? `${2 ** (bits - 30)} GiB` : bits >= 20 ? `${2 ** (bits - 20)} MiB` : `${2 ** (bits - 10)} KiB`);
 
 /** Is the address canonical for this width? (bits 63:width-1 all equal) */
 export function canonical(va: bigint, width: number): boolean {
@@ -56,7 +71,7 @@ export function hiddenLevels(s: AppState): string {
 }
 
 export function BitSplit() {
-  const { draft, committed, address, current, hidden } = useAppShallow((s) => {
+  const { draft, committed, address, current, hidden, leafLevel } = useAppShallow((s) => {
     const st = s.step > 0 ? s.trace?.steps[s.step - 1] : undefined;
     return {
       draft: s.draftVa,
@@ -64,16 +79,19 @@ export function BitSplit() {
       address: s.address,
       current: st && st.kind === 'g' ? st.level : null,
       hidden: hiddenLevels(s),
+      leafLevel: reachedLeafLevel(s),
     };
   });
   if (!address) return null;
   const parsed = parseHex64(draft, true) ?? parseHex64(committed);
   if (!parsed) return null;
   const va = (BigInt(parsed.hi) << 32n) | BigInt(parsed.lo);
-  const segs = segments(va, address);
+  const typing = draft.trim().toLowerCase().replace(/_/g, '') !== committed && parseHex64(draft, true) !== null;
+  // The walk's page size belongs to the walked address, not to one being typed.
+  const segs = segments(va, address, typing ? 1 : leafLevel);
+  const offset = segs[segs.length - 1];
   const ok = canonical(va, address.width);
   const top = address.width - 1;
-  const typing = draft.trim().toLowerCase().replace(/_/g, '') !== committed && parseHex64(draft, true) !== null;
   return (
     <div className="bit-split-wrap">
       <ol className="bit-split" aria-label="Address bits by level">
@@ -104,6 +122,7 @@ export function BitSplit() {
             ? `Canonical: bits 63:${top} all equal bit ${top}.`
             : 'A 32-bit linear address: no canonical check.'
           : `Not canonical: bits 63:${top} must all equal bit ${top} (a copy of the top address bit). The access raises #GP(0) before any table is read.`}
+        {!typing && leafLevel > 1 && ` The walk ended at a ${sizeName(offset.hi + 1)} page: bits ${offset.hi}:0 are the offset into it.`}
         {typing && ' Press Translate (or Enter) to walk this address.'}
       </p>
     </div>

@@ -36,6 +36,7 @@ describe('traceWalk', () => {
     expect(t.outcome.outcome).toBe('ok');
     expect(t.outcome.pa).toBe(hex(0x201234 + 0x1000));
     expect(t.outcome.text).toContain('2 MiB');
+    expect(t.outcome.text).toContain('Sets the accessed flag in 3 entries and its dirty flag in the leaf.');
     expect(t.writes.length).toBe(3);
   });
 
@@ -48,6 +49,9 @@ describe('traceWalk', () => {
     const set = t.outcome.bits.filter((x) => x.set).map((x) => x.name);
     expect(set).toEqual(['P', 'W/R', 'U/S']);
     expect(t.outcome.text).toMatch(/read-only/);
+    // Natively there is no guest: the sentence says "entry", not "guest entry".
+    expect(t.outcome.text).toMatch(/a fault changes no entry\.$/);
+    expect(t.outcome.text).not.toMatch(/guest/);
     expect(t.writes).toEqual([]);
     expect(t.steps.every((x) => x.adSet.length === 0)).toBe(true);
 

@@ -264,13 +264,15 @@ function adSentence(steps: TraceStep[], ok: boolean, underEpt: boolean): string 
   const parts: string[] = [];
   const gA = count('g', 'A');
   const gD = count('g', 'D');
-  if (gA || gD) parts.push(`the guest's accessed flag in ${entries(gA)}${gD ? ' and its dirty flag in the leaf' : ''}`);
+  // "guest" only where there is a host: natively these are simply the page tables.
+  const whose = underEpt ? "the guest's accessed flag" : 'the accessed flag';
+  if (gA || gD) parts.push(`${whose} in ${entries(gA)}${gD ? ' and its dirty flag in the leaf' : ''}`);
   const eA = count('e', 'A');
   const eD = count('e', 'D');
   if (eA || eD) parts.push(`EPT accessed flags in ${entries(eA)}${eD ? ` and EPT dirty flags in ${leaves(eD)}` : ''}`);
   if (parts.length === 0) {
     if (ok) return 'No accessed or dirty flag changes: every flag this access uses is already set.';
-    return `No accessed or dirty flag changes: a fault changes no guest entry${underEpt ? ', and no EPT walk that completed had a flag to set' : ''}.`;
+    return `No accessed or dirty flag changes: a fault changes no ${underEpt ? 'guest entry, and no EPT walk that completed had a flag to set' : 'entry'}.`;
   }
   const text = `Sets ${parts.join('; and ')}.`;
   return ok ? text : `${text} The guest's own entries are unchanged (a fault changes none), but the EPT flags set by the EPT walks that completed stay.`;
