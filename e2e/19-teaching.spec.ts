@@ -98,11 +98,13 @@ test.describe('predict mode', () => {
     await expect(prompt).toContainText('which PML4 entry does the walk read?');
     const px = await prompt.locator('.question').evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
     expect(px).toBeGreaterThanOrEqual(18);
-    for (const i of ['fe', 'e8', 'd9', 'c5']) {
+    for (const [n, i] of ['fe', 'e8', 'd9', 'c5'].entries()) {
       await prompt.getByRole('textbox', { name: 'Entry index (hex)' }).fill(i);
       await prompt.getByRole('button', { name: 'Check' }).click();
-      await expect(prompt).toContainText('Right:');
+      // The score, not "Right:" (the previous reference's verdict says that too): Next waits for this answer.
+      await expect(prompt).toContainText(`right ${n + 1} of ${n + 1}`);
       await page.keyboard.press('PageDown');
+      await expect(stepCount(page)).toHaveText(`Reference ${n + 1} of 4`);
     }
     await expect(stepCount(page)).toHaveText('Reference 4 of 4');
     await expect(page.locator('.present-step')).not.toContainText('0x3a5c123');

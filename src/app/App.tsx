@@ -1,34 +1,29 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { AddressBar } from './AddressBar';
 import { AlertBanner, Notice } from './Alerts';
 import { handleKey } from './actions';
 import { useApp, useAppStore } from './context';
 import { CpuControls, PresetInfo, VirtualizationControls } from './Controls';
 import { Header } from './Header';
-import { AddressSpace } from './AddressSpace';
-import { DumpPanel } from './DumpPanel';
 import { ExpectPanel } from './ExpectPanel';
 import { Inspector } from './Inspector';
-import { ExportDialog } from './picture/ExportDialog';
 import { Embed } from './present/Embed';
 import { Presentation } from './present/Presentation';
 import { LessonBar } from './teach/LessonBar';
 import { PredictPanel } from './teach/PredictPanel';
-import { QuizDialog } from './teach/QuizDialog';
 import { TeachControls } from './teach/TeachControls';
 import { TreeCanvas } from './tree/TreeCanvas';
 import { ResultStatus, StepControls, StepSentence, WalkSteps } from './Walk';
 import { WalkGrid } from './WalkGrid';
-import { EventsLog } from './shadow/EventsLog';
-import { NestedDepths } from './shadow/NestedDepths';
-import { ShadowCounters } from './shadow/ShadowCounters';
-import { ShadowOps } from './shadow/ShadowOps';
-import { ShadowWalks } from './shadow/ShadowWalks';
-import { ShadowWorkbench } from './shadow/ShadowWorkbench';
+import { preloadOnDemand } from './onDemand';
+import { dumpParts, exportPart, quizPart, shadowParts } from './parts';
 
 /** The working layout: controls left, the address, walk and picture in the centre, result and inspector right. */
 function Workspace() {
   const shadow = useApp((s) => s.shadow !== null);
+  const dump = useApp((s) => s.doc?.dump != null);
+  const sh = shadowParts.useModule(shadow);
+  const dp = dumpParts.useModule(dump);
   return (
     <>
       <Header />
@@ -36,7 +31,7 @@ function Workspace() {
       <div className="layout">
         <aside className="controls-panel" aria-label="Scenario and controls">
           <PresetInfo />
-          <DumpPanel />
+          {dp && <dp.DumpPanel />}
           <CpuControls />
           <VirtualizationControls />
           <TeachControls />
@@ -49,17 +44,19 @@ function Workspace() {
             <StepSentence />
           </section>
           {shadow ? (
-            <>
-              <ShadowOps />
-              <ShadowWorkbench />
-              <div className="shadow-events-strip">
-                <EventsLog />
-              </div>
-            </>
+            sh && (
+              <>
+                <sh.ShadowOps />
+                <sh.ShadowWorkbench />
+                <div className="shadow-events-strip">
+                  <sh.EventsLog />
+                </div>
+              </>
+            )
           ) : (
             <>
               <TreeCanvas />
-              <AddressSpace />
+              {dp && <dp.AddressSpace />}
               <WalkGrid />
             </>
           )}
@@ -69,11 +66,13 @@ function Workspace() {
           <ResultStatus />
           <ExpectPanel />
           {shadow ? (
-            <>
-              <NestedDepths />
-              <ShadowCounters />
-              <ShadowWalks />
-            </>
+            sh && (
+              <>
+                <sh.NestedDepths />
+                <sh.ShadowCounters />
+                <sh.ShadowWalks />
+              </>
+            )
           ) : (
             <>
               <WalkSteps />
@@ -96,12 +95,34 @@ function Prompt() {
   );
 }
 
+/** The dialogs, fetched when first opened; kept mounted after that so they close as they opened. */
+function Dialogs() {
+  const exportOpen = useApp((s) => s.exportOpen);
+  const quizOpen = useApp((s) => s.quizOpen);
+  const [wanted, setWanted] = useState({ exp: false, quiz: false });
+  if ((exportOpen && !wanted.exp) || (quizOpen && !wanted.quiz)) setWanted({ exp: wanted.exp || exportOpen, quiz: wanted.quiz || quizOpen });
+  const ex = exportPart.useModule(wanted.exp || exportOpen);
+  const qz = quizPart.useModule(wanted.quiz || quizOpen);
+  return (
+    <>
+      {ex && <ex.ExportDialog />}
+      {qz && <qz.QuizDialog />}
+    </>
+  );
+}
+
 export function App() {
   const store = useAppStore();
   const ready = useApp((s) => s.ready);
   const presenting = useApp((s) => s.presenting);
   const embedded = useApp((s) => s.embedded);
   const prompted = useApp((s) => s.doc?.lesson != null || (s.predict.on && s.ops === null));
+  // Once the first walk is on screen, fetch the parts it did not need.
+  useEffect(() => {
+    if (!ready) return;
+    const t = setTimeout(preloadOnDemand, 500);
+    return () => clearTimeout(t);
+  }, [ready]);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => handleKey(store, e);
     window.addEventListener('keydown', onKey);
@@ -110,8 +131,7 @@ export function App() {
   return (
     <div className={`app${presenting || embedded ? ' presenting' : ''}${embedded ? ' embedded' : ''}`} aria-busy={!ready}>
       {embedded ? <Embed /> : presenting ? <Presentation prompt={prompted ? <Prompt /> : undefined} /> : <Workspace />}
-      <ExportDialog />
-      <QuizDialog />
+      <Dialogs />
       <Notice />
     </div>
   );

@@ -9,13 +9,15 @@ export function focusPicture(after: Promise<unknown> = Promise.resolve()): void 
   const chooser = document.activeElement;
   // Once the change is shown and React has drawn it (the picture may be a different element by then);
   // not if the user has moved on to another control meanwhile.
-  void after.finally(() =>
-    requestAnimationFrame(() => {
-      const now = document.activeElement;
-      if (now !== chooser && now !== document.body && now !== null) return;
-      document.querySelector<HTMLElement>('[data-picture]')?.focus({ preventScroll: true });
-    }),
-  );
+  // A mode's picture may still be on its way (its views are fetched on demand): look again for a while.
+  const attempt = (left: number) => {
+    const now = document.activeElement;
+    if (now !== chooser && now !== document.body && now !== null) return;
+    const picture = document.querySelector<HTMLElement>('[data-picture]');
+    if (picture) picture.focus({ preventScroll: true });
+    else if (left > 0) requestAnimationFrame(() => attempt(left - 1));
+  };
+  void after.finally(() => requestAnimationFrame(() => attempt(180)));
 }
 
 /** A radio's change: chosen with the pointer (a click with a click count), not with the keyboard (arrows keep moving in the group). */

@@ -7,10 +7,15 @@ import { MemoryPersist, type Persist } from './persist';
 import { Session } from './session';
 import type { EntryInfo, FileAnswer, Intent, PresetInfo, Problem, QuizView, Result, Snapshot, View } from './types';
 import type { CheckResult, PredictAnswer, PredictResult, QuizTopic } from './quiz';
+import type { QuizKit } from './session';
 import { bytesSource, type ByteSource } from '../engine/dump';
 import { fileByteSource } from './dump-source';
 import { BUILTIN_LESSONS } from '../lessons/builtin';
 import type { MappingsPage, ReverseAnswer } from './dumpSession';
+
+/** The quiz generators are fetched the first time a quiz starts (a first load does not need them). */
+let kit: Promise<QuizKit> | null = null;
+const quizKit = (): Promise<QuizKit> => (kit ??= import('./quiz/kit'));
 
 /** ELF magic: 0x7f 'E' 'L' 'F'. */
 const isElf = (src: ByteSource): boolean => {
@@ -149,8 +154,8 @@ export function createApi(session = new Session(), persist: Persist = new Memory
     openBlob: (file: Blob, name: string): Result<FileAnswer> => openSource(fileByteSource(file), () => new FileReaderSync().readAsText(file), name),
     /** The same, from bytes (tests; Node has no FileReaderSync). */
     openBytes: (bytes: Uint8Array, name: string): Result<FileAnswer> => openSource(bytesSource(bytes), () => new TextDecoder().decode(bytes), name),
-    startQuiz: (topic: QuizTopic, seed: number, count = 5): Result<QuizView> => session.startQuiz(topic, seed, count),
-    checkQuiz: (n: number, given: string): Result<CheckResult> => session.checkQuiz(n, given),
+    startQuiz: async (topic: QuizTopic, seed: number, count = 5): Promise<Result<QuizView>> => session.startQuiz(await quizKit(), topic, seed, count),
+    checkQuiz: async (n: number, given: string): Promise<Result<CheckResult>> => session.checkQuiz(await quizKit(), n, given),
     openQuizQuestion: (n: number): Result<Snapshot> => {
       const r = session.openQuizQuestion(n);
       return changed(r, revOf(r));

@@ -8,27 +8,27 @@ import { describe, expect, it } from 'vitest';
 import { headless } from './testkit';
 
 describe('quizzes in the worker', () => {
-  it('the same topic and seed give the same questions; answers stay in the worker until checked', () => {
+  it('the same topic and seed give the same questions; answers stay in the worker until checked', async () => {
     const a = headless();
     const b = headless();
-    const qa = a.ok(a.api.startQuiz('pa', 1234, 4));
-    const qb = b.ok(b.api.startQuiz('pa', 1234, 4));
+    const qa = a.ok(await a.api.startQuiz('pa', 1234, 4));
+    const qb = b.ok(await b.api.startQuiz('pa', 1234, 4));
     expect(qa).toEqual(qb);
     expect(JSON.stringify(qa)).not.toMatch(/"answer"|"explain"/);
-    expect(a.ok(a.api.startQuiz('pa', 1235, 4)).questions.map((q) => q.prompt)).not.toEqual(qa.questions.map((q) => q.prompt));
-    const wrong = a.ok(a.api.checkQuiz(0, '0x1'));
+    expect(a.ok(await a.api.startQuiz('pa', 1235, 4)).questions.map((q) => q.prompt)).not.toEqual(qa.questions.map((q) => q.prompt));
+    const wrong = a.ok(await a.api.checkQuiz(0, '0x1'));
     expect(wrong.right).toBe(false);
-    const right = a.ok(a.api.checkQuiz(0, /0x[0-9a-f]+/.exec(wrong.expected)![0]));
+    const right = a.ok(await a.api.checkQuiz(0, /0x[0-9a-f]+/.exec(wrong.expected)![0]));
     expect(right.right).toBe(true);
-    expect(a.api.checkQuiz(9, '0x1')).toMatchObject({ ok: false, problem: { field: 'quiz' } });
-    expect(a.api.startQuiz('nope' as never, 1, 1)).toMatchObject({ ok: false, problem: { field: 'quiz.topic' } });
+    expect(await a.api.checkQuiz(9, '0x1')).toMatchObject({ ok: false, problem: { field: 'quiz' } });
+    expect(await a.api.startQuiz('nope' as never, 1, 1)).toMatchObject({ ok: false, problem: { field: 'quiz.topic' } });
   });
 
-  it('a question opens its scenario as a document, and the walk shows the answer', () => {
+  it('a question opens its scenario as a document, and the walk shows the answer', async () => {
     const h = headless();
     h.preset('lm4-4k');
-    h.ok(h.api.startQuiz('refs2d', 77, 2));
-    const expected = h.ok(h.api.checkQuiz(1, '0')).expected;
+    h.ok(await h.api.startQuiz('refs2d', 77, 2));
+    const expected = h.ok(await h.api.checkQuiz(1, '0')).expected;
     const s = h.ok(h.api.openQuizQuestion(1));
     expect(String(s.trace.steps.length)).toBe(/\d+/.exec(expected)![0]);
     expect(h.undo().doc.presetId).toBe('lm4-4k');

@@ -49,7 +49,11 @@ import { entryInfo } from './inspect';
 import { compareShadow, compareWalk } from './expect';
 import { readCases, type ParsedCase } from './imports';
 import { parseLesson, type Lesson } from '../lessons/lesson';
-import { QUIZ_TOPICS, checkPrediction, checkQuizAnswer, makeQuiz, revealPrediction, type CheckResult, type PredictAnswer, type PredictResult, type Quiz, type QuizTopic } from './quiz';
+import { checkPrediction, revealPrediction, type PredictAnswer, type PredictResult } from './quiz/predict';
+import { QUIZ_TOPICS, type Quiz, type QuizTopic } from './quiz/types';
+import type { CheckResult } from './quiz/check';
+/** The quiz generators and checker: their own chunk, loaded when a quiz starts (api.ts). */
+export type QuizKit = typeof import('./quiz/kit');
 import { builtinLesson } from '../lessons/builtin';
 import { DumpError, openDump, type ByteSource, type Dump } from '../engine/dump';
 import { DumpSession, type DumpInfo, type MappingsPage, type ReverseAnswer } from './dumpSession';
@@ -424,20 +428,20 @@ export class Session {
   private quiz: Quiz | null = null;
 
   /** Make a quiz (the same topic, seed and count give every student the same one); questions without their answers. */
-  startQuiz(topic: QuizTopic, seed: number, count: number): Result<QuizView> {
+  startQuiz(kit: QuizKit, topic: QuizTopic, seed: number, count: number): Result<QuizView> {
     if (!QUIZ_TOPICS.includes(topic)) return fail({ field: 'quiz.topic', message: `must be one of ${QUIZ_TOPICS.join(', ')}` });
     if (!Number.isSafeInteger(seed) || seed < 0) return fail({ field: 'quiz.seed', message: 'must be a whole number from 0' });
     if (!Number.isInteger(count) || count < 1 || count > 20) return fail({ field: 'quiz.count', message: 'must be a whole number from 1 to 20' });
-    this.quiz = makeQuiz(topic, seed, count);
+    this.quiz = kit.makeQuiz(topic, seed, count);
     const q = this.quiz;
     return { ok: true, value: { topic: q.topic, seed: q.seed, title: q.title, questions: q.questions.map((x) => ({ id: x.id, prompt: x.prompt, answerKind: x.answerKind, choices: x.choices ?? null })) } };
   }
 
   /** Check an answer to question `n`: right or not, the expected answer, why (from the engine). */
-  checkQuiz(n: number, given: string): Result<CheckResult> {
+  checkQuiz(kit: QuizKit, n: number, given: string): Result<CheckResult> {
     const q = this.quiz?.questions[n];
     if (!q) return fail({ field: 'quiz', message: 'that question is not in the quiz (start it again)' });
-    return { ok: true, value: checkQuizAnswer(q, given) };
+    return { ok: true, value: kit.checkQuizAnswer(q, given) };
   }
 
   /** Open question `n`'s scenario (one history entry), to see its walk. */
