@@ -96,7 +96,10 @@ export function TreeCanvas() {
     textScale: s.textScale,
   }));
   const viewport = useRef<HTMLDivElement>(null);
-  const [size, setSize] = useState({ w: 0, h: 0 });
+  // The viewport's size and the height the floating tools cover at its top, measured together (one layout).
+  const [size, setSize] = useState({ w: 0, h: 0, inset: 0 });
+  // No tables are drawn until the first view is framed (drawing them at the old transform first would be wasted).
+  const [framed, setFramed] = useState(false);
 
   useEffect(() => {
     const el = viewport.current!;
@@ -105,9 +108,19 @@ export function TreeCanvas() {
     el.dataset.camera = 'moving';
     const ctl = createZoomController(el, (t) => store.getState().setTransform(t), { reducedMotion: reduced, onMoving: (m) => (el.dataset.camera = m ? 'moving' : 'settled') });
     cameraHandle.current = ctl;
-    const ro = new ResizeObserver(() => setSize({ w: el.clientWidth, h: el.clientHeight }));
+    const measure = () => {
+      // The floating tools cover the top of the viewport: the camera frames the part below them.
+      const bar = el.parentElement?.querySelector<HTMLElement>('.picture-bar.tree');
+      const w = el.clientWidth;
+      const h = el.clientHeight;
+      ctl.resize(w, h);
+      setSize({ w, h, inset: bar ? bar.offsetTop + bar.offsetHeight + 4 : 0 });
+    };
+    const ro = new ResizeObserver(measure);
     ro.observe(el);
-    setSize({ w: el.clientWidth, h: el.clientHeight });
+    const bar = el.parentElement?.querySelector<HTMLElement>('.picture-bar.tree');
+    if (bar) ro.observe(bar); // its height follows the text size
+    measure();
     return () => {
       ro.disconnect();
       ctl.destroy();
@@ -121,27 +134,26 @@ export function TreeCanvas() {
     const ctl = cameraHandle.current;
     if (!layout || !ctl || layout.nodes.length === 0 || size.w === 0) return;
     const minK = ((presenting ? LEGIBLE_PX.present : LEGIBLE_PX.normal) / ROW_FONT_PX) * textScale;
-    // The floating tools cover the top of the viewport: the camera frames the part below them.
-    const bar = viewport.current!.parentElement?.querySelector<HTMLElement>('.picture-bar.tree');
-    const inset = bar ? bar.offsetTop + bar.offsetHeight + 4 : 0;
-    const t = cameraFor(camera.kind, presenting, { layout, nodes: nodeMap, targets, step, vp: { w: size.w, h: Math.max(1, size.h - inset) }, minK, maxK: minK * 1.3 });
+    const t = cameraFor(camera.kind, presenting, { layout, nodes: nodeMap, targets, step, vp: { w: size.w, h: Math.max(1, size.h - size.inset) }, minK, maxK: minK * 1.3 });
     if (t) {
-      t.y += inset;
+      t.y += size.inset;
       viewport.current!.dataset.cameraK = t.k.toFixed(4);
-      ctl.show(t);
+      ctl.show(t, !framed);
     }
+    setFramed(true);
   }, [camera, step, layout, nodeMap, targets, size, presenting, textScale]);
   const onSelect = useCallback((tableId: string, index: number) => void store.getState().select({ tableId, index }), [store]);
   const onExpand = useCallback((id: string) => void store.getState().toggleExpanded(id), [store]);
 
   const detailed = transform.k >= DETAIL_K;
   const { visNodes, visEdges } = useMemo(() => {
+    if (!framed) return { visNodes: [], visEdges: [] };
     const view = visibleRect(transform, size.w, size.h);
     return {
       visNodes: layout ? layout.nodes.filter((n) => nodeVisible(n, view)) : [],
       visEdges: layout ? layout.edges.filter((e) => edgeVisible(e, view)) : [],
     };
-  }, [layout, transform, size.w, size.h]);
+  }, [layout, transform, size.w, size.h, framed]);
   const expandedSet = useMemo(() => new Set(expanded), [expanded]);
   const pathSet = useMemo(() => new Set(targets.map((t) => t.tableId)), [targets]);
 

@@ -25,8 +25,11 @@ export interface ZoomController {
    * Move to an absolute transform (computed from the layout, never from the
    * current one), animated unless motion is reduced. A move interrupted by the
    * next one just starts from wherever it was: the last target always wins.
+   * `instant`: jump (a canvas's first view has nothing on screen to move from).
    */
-  show(t: ViewTransform): void;
+  show(t: ViewTransform, instant?: boolean): void;
+  /** The viewport's size as last measured (so d3 need not read the layout again on every move). */
+  resize(w: number, h: number): void;
   zoomBy(factor: number): void;
   destroy(): void;
 }
@@ -39,8 +42,13 @@ export interface ZoomOptions {
 
 export function createZoomController(el: HTMLElement, onTransform: (t: ViewTransform) => void, opts: ZoomOptions): ZoomController {
   const sel: Selection<HTMLElement, unknown, null, undefined> = select(el);
+  let size: [number, number] | null = null;
   const z: ZoomBehavior<HTMLElement, unknown> = zoom<HTMLElement, unknown>()
     .scaleExtent([0.02, 4])
+    .extent(() => [
+      [0, 0],
+      size ?? [el.clientWidth, el.clientHeight],
+    ])
     .filter((e: Event) => {
       // Wheel zooms; drags pan from the background, not from entry buttons (so clicks stay clicks).
       if (e.type === 'wheel') return true;
@@ -67,13 +75,16 @@ export function createZoomController(el: HTMLElement, onTransform: (t: ViewTrans
   };
 
   return {
-    show(t) {
+    show(t, instant = false) {
       const target = zoomIdentity.translate(t.x, t.y).scale(t.k);
-      if (duration === 0) {
+      if (duration === 0 || instant) {
         sel.interrupt();
         sel.call(z.transform, target);
         opts.onMoving?.(moves > 0);
       } else animate(duration).call(z.transform, target);
+    },
+    resize(w, h) {
+      size = [w, h];
     },
     zoomBy(f) {
       if (duration === 0) sel.call(z.scaleBy, f);
