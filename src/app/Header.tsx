@@ -5,6 +5,7 @@ import { useApp, useAppShallow, useAppStore } from './context';
 import { useEngine } from './engine';
 import { FileChoice } from './FileChoice';
 import { focusPicture } from './focus';
+import { dumpParts } from './parts';
 
 function PresetPicker() {
   const { presets, id } = useAppShallow((s) => ({ presets: s.presets, id: s.doc?.presetId ?? '' }));
@@ -97,6 +98,8 @@ function ShareButtons() {
 
   const importFile = async (f: File | undefined) => {
     if (!f) return;
+    // A dump's views are fetched while the worker opens it, not after.
+    void dumpParts.preload().catch(() => undefined);
     // The worker reads the file itself: a dump page by page, anything else as text.
     await store.getState().importBlob(f, f.name);
     if (fileInput.current) fileInput.current.value = '';
