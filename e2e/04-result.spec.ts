@@ -3,7 +3,7 @@ import { test, expect } from './fixtures';
 test.describe('4. result', () => {
   test('success: the first hex number is the physical address, with the page size', async ({ app }) => {
     await app.open();
-    expect(await app.resultAddress()).toMatch(/^0x[0-9a-f]+$/);
+    await expect.poll(() => app.resultAddress()).toMatch(/^0x[0-9a-f]+$/);
     await expect(app.result).toContainText('4 KiB');
   });
 

@@ -71,7 +71,7 @@ test.describe('9. share and keep', () => {
     await app.open();
     await page.getByLabel('Import file').setInputFiles('e2e/fixtures/walk-public-case.json');
     await expect(app.steps).toHaveCount(24);
-    expect(await app.resultAddress()).toBe('0x1c6e8be7368');
+    await expect.poll(() => app.resultAddress()).toBe('0x1c6e8be7368');
     await expect(page.getByRole('heading', { name: 'pw-ept-0001' })).toBeVisible();
     await app.shot('imported-vector');
     await page.getByLabel('Import file').setInputFiles('e2e/fixtures/bad-case.json');

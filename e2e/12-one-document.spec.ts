@@ -81,7 +81,7 @@ test.describe('12. one document, one history', () => {
     await expect(page.locator('html[data-saved="yes"]')).toHaveCount(1);
     await page.reload();
     await expect(page.getByRole('heading', { name: 'big-import' })).toBeVisible();
-    expect(await app.resultAddress()).toBe('0x5000');
+    await expect.poll(() => app.resultAddress()).toBe('0x5000');
   });
 
   test('a shadow scenario’s link reopens it exactly: counters, shadow pages, events and operation', async ({ app, page, context }) => {

@@ -17,13 +17,13 @@ test.describe('13. every sentence is true in its mode', () => {
     await expect(page.getByText('Operation 3 of 5')).toBeVisible();
     await expect(page.locator('.op-sentence')).toContainText('still the old frame');
     await expect(app.result).toContainText('stale');
-    expect(await app.resultAddress()).toBe('0x100201234');
+    await expect.poll(() => app.resultAddress()).toBe('0x100201234');
     await expect(app.result).toContainText('guest-physical 0x205234');
     await expect(app.result).toContainText('host-physical 0x100205234');
     await page.getByRole('button', { name: 'Next step' }).click(); // INVLPG
     await expect(page.locator('.op-sentence')).toContainText('dropped 1 SPTE');
     await page.getByRole('button', { name: 'Next step' }).click();
-    expect(await app.resultAddress()).toBe('0x100205234');
+    await expect.poll(() => app.resultAddress()).toBe('0x100205234');
     await expect(app.result).not.toContainText('stale');
   });
 
@@ -34,7 +34,7 @@ test.describe('13. every sentence is true in its mode', () => {
     await expect(page.getByText('Operation 4 of 6')).toBeVisible();
     await expect(page.locator('.op-sentence')).toContainText('Still translates');
     await expect(app.result).not.toContainText('#PF');
-    expect(await app.resultAddress()).toBe('0x100200000');
+    await expect.poll(() => app.resultAddress()).toBe('0x100200000');
     await page.getByRole('button', { name: 'Last step' }).click();
     await expect(app.result).toContainText('#PF');
   });
@@ -44,7 +44,7 @@ test.describe('13. every sentence is true in its mode', () => {
     await app.preset('Nested EPT: a 4-level EPT12 on a 5-level host');
     await page.getByRole('button', { name: 'Next step' }).click();
     await expect(app.result).toContainText("L2-linear 0x601234 → L2-physical 0x201234 (L2's tables) → L1-physical 0x100201234 (EPT12) → host-physical 0x300201234");
-    expect(await app.resultAddress()).toBe('0x300201234');
+    await expect.poll(() => app.resultAddress()).toBe('0x300201234');
     await app.preset('Nested EPT: the 2020 hang');
     await expect(app.result).toContainText('L2 hangs');
     await expect(app.result).toContainText('L1-physical 0x100201234');

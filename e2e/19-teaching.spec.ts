@@ -158,7 +158,7 @@ test.describe('quizzes', () => {
     // It opens on the whole walk, ending where the answer said.
     await expect(page.getByRole('button', { name: 'Last step' })).toBeDisabled();
     await expect(app.result).not.toContainText('Not shown yet');
-    expect(await app.resultAddress()).toBe(expected);
+    await expect.poll(() => app.resultAddress()).toBe(expected);
   });
 
   test('a bad quiz link or count is named and changes nothing', async ({ app, page }) => {

@@ -31,6 +31,8 @@ test.describe('14. a real guest’s dump', () => {
     const start = (await first.textContent())!.split('–')[0];
     await first.click();
     await expect(app.address).toHaveValue(start);
+    // The result for this address (the previous walk's was a 4 KiB page too).
+    await expect(app.result).toContainText(start);
     await expect(app.result).toContainText('(4 KiB page)');
     const pa = (await app.resultAddress())!;
     // Physical → linear: the address just translated is among the linear addresses that map its frame.
@@ -42,7 +44,7 @@ test.describe('14. a real guest’s dump', () => {
     await app.address.fill(plus(start));
     await app.translate.click();
     await expect(app.address).toHaveValue(plus(start));
-    expect(await app.resultAddress()).toBe(plus(pa));
+    await expect.poll(() => app.resultAddress()).toBe(plus(pa));
     // Copy as text: one line per reference, then the outcome.
     await page.getByRole('button', { name: 'Copy as text' }).click();
     await expect(page.getByText('The walk is on the clipboard as plain text.')).toBeVisible();
