@@ -153,14 +153,27 @@ async function main() {
       const page = await ctx.newPage();
       await page.goto(URL);
       await page.waitForSelector('html[data-ready="true"]');
-      const rev = await page.evaluate(() => document.documentElement.dataset.rev);
-      const t0 = Date.now();
+      // Timed in the page, frame by frame, from the file input's change (the user's choice reaching the page)
+      // to the first frame showing the walk, then the folded ranges (Playwright's own waits poll too coarsely).
+      await page.evaluate(`(() => {
+        const rev = document.documentElement.dataset.rev;
+        const input = document.querySelector('input[type=file]');
+        window.__dump = new Promise((done) => input.addEventListener('change', () => {
+          const t0 = performance.now();
+          const out = {};
+          const tick = () => {
+            const t = performance.now() - t0;
+            if (out.walk === undefined && document.documentElement.dataset.rev !== rev && /page|#/.test(document.querySelector('.result-title')?.textContent ?? '')) out.walk = t;
+            if (out.fold === undefined && document.querySelector('.address-space tbody tr')) out.fold = t;
+            if (out.walk !== undefined && out.fold !== undefined) done(out);
+            else requestAnimationFrame(tick);
+          };
+          requestAnimationFrame(tick);
+        }, { once: true }));
+      })()`);
       await page.getByLabel('Import file').setInputFiles(dumpFile);
-      await page.waitForFunction((r) => document.documentElement.dataset.rev !== r && /page|#/.test(document.querySelector('.result-title')?.textContent ?? ''), rev, { timeout: 60_000 });
-      const walk = Date.now() - t0;
-      await page.getByRole('region', { name: 'Address space' }).getByRole('row').nth(1).waitFor();
-      const fold = Date.now() - t0;
-      dumpRuns.push({ walk, fold });
+      const { walk, fold } = (await page.evaluate('window.__dump')) as { walk: number; fold: number };
+      dumpRuns.push({ walk: Math.round(walk), fold: Math.round(fold) });
       await ctx.close();
     }
     await browser.close();
@@ -174,7 +187,7 @@ async function main() {
     console.log(`  one step (key → commit → layout):     median ${ms(median(stepTimes))}, max ${ms(Math.max(...stepTimes))} (frame = 16.7 ms)`);
     console.log(`  open 1,000 tables / 100,000 pages:   ${openMs} ms (import of a ${(text.length / 1e6).toFixed(1)} MB file → drawn; "${stats?.trim()}")`);
     console.log(`  pan/zoom there: ${frames.length} frames, median ${ms(median(frames))}, p95 ${ms([...frames].sort((a, b) => a - b)[Math.floor(frames.length * 0.95)])}; ${drawn} nodes in the DOM at the end`);
-    console.log(`  open a 1 GiB real guest's dump (${(statSync(dumpFile).size / 2 ** 30).toFixed(2)} GiB file) → first walk shown: median ${median(dumpRuns.map((r) => r.walk))} ms (target < 1000); whole address space folded and listed: median ${median(dumpRuns.map((r) => r.fold))} ms after Import (runs: ${dumpRuns.map((r) => `${r.walk}/${r.fold}`).join(', ')} ms)`);
+    console.log(`  open a 1 GiB real guest's dump (${(statSync(dumpFile).size / 2 ** 30).toFixed(2)} GiB file) → first walk shown: median ${median(dumpRuns.map((r) => r.walk))} ms after the file is chosen (target < 1000); whole address space folded and listed: median ${median(dumpRuns.map((r) => r.fold))} ms after the file is chosen (runs: ${dumpRuns.map((r) => `${r.walk}/${r.fold}`).join(', ')} ms)`);
     for (const s of sizes) console.log(`  bundle ${s.file}: ${(s.raw / 1024).toFixed(1)} KB, ${(s.gz / 1024).toFixed(1)} KB gzipped${firstScripts.has(s.file) ? '' : ' (on demand)'}`);
     console.log(`  JavaScript a first load fetches: ${(firstTotal / 1024).toFixed(1)} KB gzipped in ${first.length} files (target < 200 KB)`);
     console.log(`  production JavaScript total, on-demand parts included: ${(total / 1024).toFixed(1)} KB gzipped`);
