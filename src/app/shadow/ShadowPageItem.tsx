@@ -60,7 +60,7 @@ export function ShadowPageItem({ p, fresh, zapped, nested, onHover }: { p: Shado
           {p.moreSptes > 0 && <div className="small">+ {p.moreSptes} more SPTEs</div>}
         </div>
       )}
-      {p.sptes.length === 0 && !zapped && <p className="small sp-empty">no SPTEs yet</p>}
+      {p.sptes.length === 0 && !zapped && <p className="small sp-empty">no present SPTEs</p>}
     </Tag>
   );
 }
