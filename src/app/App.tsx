@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { AddressBar } from './AddressBar';
 import { AlertBanner, Notice } from './Alerts';
 import { handleKey } from './actions';
@@ -95,14 +95,10 @@ function Prompt() {
   );
 }
 
-/** The dialogs, fetched when first opened; kept mounted after that so they close as they opened. */
+/** The dialogs, fetched when first opened (or by the background preload); closed, they draw nothing. */
 function Dialogs() {
-  const exportOpen = useApp((s) => s.exportOpen);
-  const quizOpen = useApp((s) => s.quizOpen);
-  const [wanted, setWanted] = useState({ exp: false, quiz: false });
-  if ((exportOpen && !wanted.exp) || (quizOpen && !wanted.quiz)) setWanted({ exp: wanted.exp || exportOpen, quiz: wanted.quiz || quizOpen });
-  const ex = exportPart.useModule(wanted.exp || exportOpen);
-  const qz = quizPart.useModule(wanted.quiz || quizOpen);
+  const ex = exportPart.useModule(useApp((s) => s.exportOpen));
+  const qz = quizPart.useModule(useApp((s) => s.quizOpen));
   return (
     <>
       {ex && <ex.ExportDialog />}

@@ -5,6 +5,7 @@
  * which bits disagree).
  */
 import { parseHex64 } from '../engine/bits';
+import { sizeName } from '../engine/trace';
 import type { AppState } from '../store';
 import { useAppShallow } from './context';
 import type { AddressLayout } from '../worker/types';
@@ -43,8 +44,6 @@ export function reachedLeafLevel(s: AppState): number {
   const leaf = s.trace.steps.findIndex((st) => st.kind === 'g' && st.entryKind === 'leaf');
   return leaf >= 0 && leaf < s.step ? s.trace.steps[leaf].level : 1;
 }
-
-const sizeName = (bits: number) => (bits >= 30 ? `${2 ** (bits - 30)} GiB` : bits >= 20 ? `${2 ** (bits - 20)} MiB` : `${2 ** (bits - 10)} KiB`);
 
 /** Is the address canonical for this width? (bits 63:width-1 all equal) */
 export function canonical(va: bigint, width: number): boolean {
@@ -122,7 +121,7 @@ export function BitSplit() {
             ? `Canonical: bits 63:${top} all equal bit ${top}.`
             : 'A 32-bit linear address: no canonical check.'
           : `Not canonical: bits 63:${top} must all equal bit ${top} (a copy of the top address bit). The access raises #GP(0) before any table is read.`}
-        {!typing && leafLevel > 1 && ` The walk ended at a ${sizeName(offset.hi + 1)} page: bits ${offset.hi}:0 are the offset into it.`}
+        {!typing && leafLevel > 1 && ` The walk ended at a ${sizeName(2 ** (offset.hi + 1))} page: bits ${offset.hi}:0 are the offset into it.`}
         {typing && ' Press Translate (or Enter) to walk this address.'}
       </p>
     </div>

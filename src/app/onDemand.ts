@@ -9,7 +9,7 @@ import { useEffect, useState } from 'react';
 const all: (() => Promise<unknown>)[] = [];
 
 export interface OnDemand<M> {
-  /** The module once loaded (asking for it starts the load), else null. */
+  /** The module once loaded, else null; `want` starts the load. */
   useModule(want?: boolean): M | null;
   preload(): Promise<M>;
 }
@@ -41,7 +41,7 @@ export function onDemand<M>(load: () => Promise<M>): OnDemand<M> {
           live = false;
         };
       }, [want]);
-      return want ? mod : null;
+      return mod;
     },
   };
 }

@@ -52,8 +52,6 @@ import { parseLesson, type Lesson } from '../lessons/lesson';
 import { checkPrediction, revealPrediction, type PredictAnswer, type PredictResult } from './quiz/predict';
 import { QUIZ_TOPICS, type Quiz, type QuizTopic } from './quiz/types';
 import type { CheckResult } from './quiz/check';
-/** The quiz generators and checker: their own chunk, loaded when a quiz starts (api.ts). */
-export type QuizKit = typeof import('./quiz/kit');
 import { builtinLesson } from '../lessons/builtin';
 import { DumpError, openDump, type ByteSource, type Dump } from '../engine/dump';
 import { DumpSession, type DumpInfo, type MappingsPage, type ReverseAnswer } from './dumpSession';
@@ -62,6 +60,9 @@ import type { GuestSource } from './doc/materialize';
 import { nestedResult, shadowResult, walkResult } from './result';
 import { opText } from './shadowSession';
 import type { AddressLayout, DocInfo, EntryInfo, FileAnswer, Intent, PresetInfo, Problem, QuizView, Result, SavedState, Snapshot } from './types';
+
+/** The quiz generators and checker: their own chunk, loaded when a quiz starts (api.ts). */
+export type QuizKit = typeof import('./quiz/kit');
 
 /** A dump's fingerprint: its size and its first 64 KiB (ELF header, program headers, the vCPU notes). */
 function fingerprint(src: ByteSource): string {

@@ -108,9 +108,9 @@ export function TreeCanvas() {
     el.dataset.camera = 'moving';
     const ctl = createZoomController(el, (t) => store.getState().setTransform(t), { reducedMotion: reduced, onMoving: (m) => (el.dataset.camera = m ? 'moving' : 'settled') });
     cameraHandle.current = ctl;
+    // The floating tools cover the top of the viewport: the camera frames the part below them.
+    const bar = el.parentElement?.querySelector<HTMLElement>('.picture-bar.tree');
     const measure = () => {
-      // The floating tools cover the top of the viewport: the camera frames the part below them.
-      const bar = el.parentElement?.querySelector<HTMLElement>('.picture-bar.tree');
       const w = el.clientWidth;
       const h = el.clientHeight;
       ctl.resize(w, h);
@@ -118,7 +118,6 @@ export function TreeCanvas() {
     };
     const ro = new ResizeObserver(measure);
     ro.observe(el);
-    const bar = el.parentElement?.querySelector<HTMLElement>('.picture-bar.tree');
     if (bar) ro.observe(bar); // its height follows the text size
     measure();
     return () => {
