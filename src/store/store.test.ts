@@ -278,6 +278,17 @@ describe('app store', () => {
     await bootApp(fresh.store, fresh.client, env);
     expect(fresh.store.getState().doc?.presetId).toBe('pf-smep');
   });
+
+  it('writing the link clears only its own "too large" notice, not one that came just before it (Link copied)', async () => {
+    const { store, client } = setup();
+    const env: SyncEnv = { location: { hash: '', pathname: '/', search: '' }, history: { replaceState: () => {} }, storage: null, addEventListener: () => {}, root: null };
+    const stop = await bootApp(store, client, env);
+    await store.getState().openPreset('pf-smep');
+    store.getState().setNotice('Link copied to the clipboard.');
+    await new Promise((r) => setTimeout(r, 300));
+    stop();
+    expect(store.getState().notice).toBe('Link copied to the clipboard.');
+  });
 });
 
 describe('classroom', () => {

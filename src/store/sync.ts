@@ -45,6 +45,8 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
   let timer: ReturnType<typeof setTimeout> | null = null;
   /** A rejected link stays in the address bar until the next change (nothing changes on a failed open). */
   let holdRev = -1;
+  /** The "too large for a link" notice, while it is shown. */
+  let tooLarge: string | null = null;
 
   /** Marker for tests: does the address bar hold the state shown ("current"), or is a write pending? */
   const mark = (v: 'current' | 'pending' | 'held') => {
@@ -75,7 +77,9 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
       } catch {
         /* a URL the browser refuses: Copy link still reports it */
       }
-      store.getState().setNotice(null);
+      // The "too large" notice no longer holds; any other notice (Link copied…) is not this one's to clear.
+      if (store.getState().notice === tooLarge) store.getState().setNotice(null);
+      tooLarge = null;
       mark('current');
     } else {
       // No link can hold it: leave none in the address bar (an older one would reopen older work on reload).
@@ -86,7 +90,8 @@ export function startSync(store: AppStore, client: EngineClient, env: SyncEnv): 
         /* ignore */
       }
       mark('current');
-      store.getState().setNotice(`This scenario is too large for a link (${Math.round(frag.length / 1024)} K characters). It is saved in this browser, so a reload restores it; use Export to share it.`);
+      tooLarge = `This scenario is too large for a link (${Math.round(frag.length / 1024)} K characters). It is saved in this browser, so a reload restores it; use Export to share it.`;
+      store.getState().setNotice(tooLarge);
     }
   };
 
